@@ -1,0 +1,32 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // The server is the product and runs on plain Node: it must never reach into the desktop shell.
+    files: ['server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'server/ runs on plain Node; electron belongs in electron/.' }],
+          patterns: [
+            { group: ['electron/*', '**/electron/**'], message: 'server/ must not import the Electron shell.' },
+            { group: ['**/renderer/**', 'renderer/*'], message: 'server/ must not import the renderer.' },
+          ],
+        },
+      ],
+    },
+  },
+);

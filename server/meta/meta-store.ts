@@ -1,0 +1,157 @@
+/**
+ * The metadata seam. One repository interface per aggregate; every method is async so a PostgreSQL
+ * implementation drops in beside SQLite. There is no generic transaction API: better-sqlite3 cannot
+ * hold a transaction across `await`, so each aggregate offers atomic methods that do one whole change
+ * (`artifacts.commitManifest` stores an artifact, its references, its subject and its tag at once).
+ * Services do storage I/O first and then make one atomic metadata call.
+ *
+ * Errors: methods throw domain errors from `core/errors.ts` (`NotFound`, `Conflict`, ...); dialect
+ * errors never cross this boundary.
+ */
+export interface MetaStore {
+  readonly projects: ProjectRepo;
+  readonly repositories: RepositoryRepo;
+  readonly blobs: BlobRepo;
+  readonly artifacts: ArtifactRepo;
+  readonly tags: TagRepo;
+  readonly uploads: UploadRepo;
+  close(): Promise<void>;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  public: boolean;
+  createdAt: Date;
+}
+
+export interface Repository {
+  id: number;
+  projectId: number;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface BlobRecord {
+  digest: string;
+  size: number;
+  mediaType: string | null;
+  createdAt: Date;
+}
+
+export interface Artifact {
+  id: number;
+  repositoryId: number;
+  repository: string;
+  digest: string;
+  mediaType: string;
+  artifactType: string | null;
+  size: number;
+  configDigest: string | null;
+  subjectDigest: string | null;
+  annotations: Record<string, string> | null;
+  pushTime: Date;
+  pullTime: Date | null;
+}
+
+/** A referrer as the referrers API lists it (an OCI descriptor). */
+export interface ReferrerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  artifactType: string | null;
+  annotations: Record<string, string> | null;
+}
+
+export interface UploadSession {
+  id: string;
+  repository: string;
+  startedAt: Date;
+}
+
+export interface ProjectRepo {
+  /** Returns the project, creating it (private unless `public`) when missing. */
+  ensure(name: string, options?: { public?: boolean }): Promise<Project>;
+  get(name: string): Promise<Project | undefined>;
+  list(): Promise<Project[]>;
+}
+
+export interface RepositoryRepo {
+  get(name: string): Promise<Repository | undefined>;
+  /** Repository names in lexical order, strictly after `last`, at most `limit`. */
+  catalog(limit: number, last?: string): Promise<string[]>;
+}
+
+export interface BlobRepo {
+  /**
+   * Records a blob whose bytes are already durable in storage and links it to a repository, creating
+   * the repository (and its project, when `createProject`) if missing. Idempotent.
+   * Throws `NotFound(NAME_UNKNOWN)` when the project is missing and `createProject` is false.
+   */
+  link(input: { repository: string; project: string; createProject: boolean; blob: BlobInput }): Promise<void>;
+  /** The blob when it is linked to the repository, else undefined. */
+  getLinked(repository: string, digest: string): Promise<BlobRecord | undefined>;
+  /** Any repository's copy: used for cross-repository mounts. */
+  get(digest: string): Promise<BlobRecord | undefined>;
+  /** Removes the repository's link; returns false when it was not linked. Bytes stay for GC. */
+  unlink(repository: string, digest: string): Promise<boolean>;
+}
+
+export interface BlobInput {
+  digest: string;
+  size: number;
+  mediaType?: string | null;
+}
+
+export interface CommitManifestInput {
+  repository: string;
+  project: string;
+  createProject: boolean;
+  /** The manifest blob itself (its bytes are already durable). */
+  manifest: BlobInput & { mediaType: string };
+  artifactType: string | null;
+  configDigest: string | null;
+  subjectDigest: string | null;
+  annotations: Record<string, string> | null;
+  /** Digests of config and layers (or other blobs) the manifest references; each must be linked. */
+  blobDigests: string[];
+  /** Digests of manifests an index references; each must be an artifact of the repository. */
+  childDigests: string[];
+  /** Tag to point at this manifest, when pushed by tag. */
+  tag: string | null;
+  now: Date;
+}
+
+export interface ArtifactRepo {
+  /**
+   * In one transaction: checks that every referenced blob is linked to the repository (else
+   * `NotFound(MANIFEST_BLOB_UNKNOWN)`) and every child manifest is an artifact of it (else
+   * `NotFound(MANIFEST_BLOB_UNKNOWN)`), links the manifest blob, stores or refreshes the artifact and
+   * its references, and moves the tag. Re-pushing identical content is idempotent.
+   */
+  commitManifest(input: CommitManifestInput): Promise<Artifact>;
+  getByDigest(repository: string, digest: string): Promise<Artifact | undefined>;
+  getByTag(repository: string, tag: string): Promise<Artifact | undefined>;
+  /** Artifacts in the repository whose subject is `subjectDigest`, optionally of one artifact type. */
+  referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<ReferrerDescriptor[]>;
+  /** Deletes the artifact and every tag pointing at it; returns false when absent. */
+  delete(repository: string, digest: string): Promise<boolean>;
+  /** Records pulls; implementations may batch. */
+  markPulled(repository: string, digest: string, at: Date): Promise<void>;
+}
+
+export interface TagRepo {
+  /** Tag names in lexical order, strictly after `last`, at most `limit`. Throws NAME_UNKNOWN for an unknown repository. */
+  list(repository: string, limit: number, last?: string): Promise<string[]>;
+  /** Removes one tag; returns false when absent. The artifact stays. */
+  delete(repository: string, tag: string): Promise<boolean>;
+}
+
+export interface UploadRepo {
+  create(session: UploadSession): Promise<void>;
+  get(id: string): Promise<UploadSession | undefined>;
+  delete(id: string): Promise<boolean>;
+  /** Sessions started before `cutoff`, for the purger. */
+  listStartedBefore(cutoff: Date): Promise<UploadSession[]>;
+}
