@@ -26,15 +26,7 @@ export type OciErrorCode =
   | 'INTERNAL';
 
 export type DomainErrorKind =
-  | 'not-found'
-  | 'invalid'
-  | 'conflict'
-  | 'denied'
-  | 'unauthorized'
-  | 'unsupported'
-  | 'range'
-  | 'too-large'
-  | 'quota';
+  'not-found' | 'invalid' | 'conflict' | 'denied' | 'unauthorized' | 'unsupported' | 'range' | 'too-large' | 'quota';
 
 export class DomainError extends Error {
   constructor(

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, readConfigFile } from './config/load-config.js';
+import { SETTINGS, type Config } from './config/settings.js';
+import { createServer, ListenError } from './index.js';
+
+const USAGE = `Usage: berth <command> [options]
+
+Commands:
+  serve           run the registry
+  verify-config   print the effective configuration and exit
+
+Options:
+  --listen HOST:PORT    address to serve on (default 127.0.0.1:5000)
+  --data-dir DIR        where data is kept (default: a per-user directory)
+  --config FILE         YAML configuration file (or BERTH_CONFIG)
+  --log-level LEVEL     fatal, error, warn, info, debug, trace or silent
+  -h, --help            show this help
+  -v, --version         print the version
+`;
+
+/**
+ * The command line. It owns the process: signals, exit codes and messages for humans. Returns the
+ * exit code instead of exiting, so it can run in-process in tests.
+ */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        listen: { type: 'string' },
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`berth: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  const command = positionals[0];
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`berth: unexpected argument ${positionals[1]}\n`);
+    return 2;
+  }
+
+  let config: Config;
+  try {
+    const fileName = values.config ?? env.BERTH_CONFIG;
+    const file = fileName ? await readConfigFile(fileName) : undefined;
+    config = loadConfig({
+      file,
+      fileName,
+      env,
+      flags: { listen: values.listen, 'data-dir': values['data-dir'], 'log-level': values['log-level'] },
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`berth: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  switch (command) {
+    case 'serve':
+      return serve(config);
+    case 'verify-config':
+      process.stdout.write(`${JSON.stringify(redact(config), null, 2)}\n`);
+      return 0;
+    default:
+      process.stderr.write(`berth: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function serve(config: Config): Promise<number> {
+  const server = await createServer({ config });
+  try {
+    await server.listen();
+  } catch (err) {
+    await server.close();
+    if (err instanceof ListenError) {
+      process.stderr.write(`berth: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second signal means the user does not want to wait for running uploads.
+        process.stderr.write(`berth: ${signal} again, exiting now\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      server.close().then(
+        () => resolve(0),
+        (err) => {
+          process.stderr.write(`berth: shutdown failed: ${(err as Error).message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function redact(config: Config): unknown {
+  const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  for (const setting of SETTINGS.filter((s) => s.secret)) {
+    const [head, tail] = setting.key.split('.');
+    if (tail && copy[head!]) copy[head!]![tail] = '(secret)';
+  }
+  return copy;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

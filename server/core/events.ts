@@ -1,0 +1,44 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Domain events, emitted after the change they describe has been committed. Listeners (audit,
+ * webhooks, scan-on-push, replication, GUI live updates) react to them; none of them sits in the
+ * request path, so a slow or failing listener never slows or fails a push.
+ */
+export interface DomainEvents {
+  'artifact.pushed': { repository: string; digest: string; mediaType: string; tag: string | null; size: number };
+  'artifact.deleted': { repository: string; digest: string };
+  'tag.deleted': { repository: string; tag: string };
+  'blob.uploaded': { repository: string; digest: string; size: number; mounted: boolean };
+  'artifact.pulled': { repository: string; digest: string; reference: string };
+}
+
+export type DomainEventName = keyof DomainEvents;
+
+export class EventBus {
+  readonly #emitter = new EventEmitter({ captureRejections: false });
+  readonly #onListenerError: (err: unknown, event: DomainEventName) => void;
+
+  constructor(onListenerError: (err: unknown, event: DomainEventName) => void) {
+    this.#onListenerError = onListenerError;
+    this.#emitter.setMaxListeners(50);
+  }
+
+  on<E extends DomainEventName>(event: E, listener: (payload: DomainEvents[E]) => void | Promise<void>): () => void {
+    const wrapped = (payload: DomainEvents[E]) => {
+      try {
+        const result = listener(payload);
+        if (result && typeof result.then === 'function') result.catch((err) => this.#onListenerError(err, event));
+      } catch (err) {
+        this.#onListenerError(err, event);
+      }
+    };
+    this.#emitter.on(event, wrapped);
+    return () => this.#emitter.off(event, wrapped);
+  }
+
+  /** Cheap when nobody listens, which keeps the pull path free of work. */
+  emit<E extends DomainEventName>(event: E, payload: DomainEvents[E]): void {
+    if (this.#emitter.listenerCount(event) > 0) this.#emitter.emit(event, payload);
+  }
+}

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { OciServices } from './oci/oci-context.js';
+import { ociPlugin } from './oci/oci-plugin.js';
+
+let requestCounter = 0;
+const instanceTag = randomBytes(3).toString('hex');
+
+/**
+ * The HTTP face. Request logging is at debug so the info level costs nothing per request; every
+ * line a request logs carries its id.
+ */
+export async function buildHttpApp(options: { log: Logger; oci: OciServices }): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    genReqId: () => `${instanceTag}-${(++requestCounter).toString(36)}`,
+    requestIdHeader: false,
+    // Registry paths carry digests (`sha256:...`) and long names; keep fastify from rejecting them.
+    routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: false },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  if (options.log.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (req, reply) => {
+      req.log.debug(
+        { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        'request completed',
+      );
+    });
+  }
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', req.id);
+    return payload;
+  });
+
+  await app.register(ociPlugin(options.oci));
+  return app;
+}

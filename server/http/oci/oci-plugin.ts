@@ -1,0 +1,116 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Unsupported } from '../../core/errors.js';
+import { resolveRepositoryName } from '../../core/names.js';
+import { ociErrorBody, toHttpError } from '../error-table.js';
+import { deleteBlob, getBlob } from './blob-routes.js';
+import { catalog, listTags, referrers } from './listing-routes.js';
+import { deleteManifest, getManifest, putManifest } from './manifest-routes.js';
+import type { OciServices } from './oci-context.js';
+import { parseOciPath } from './oci-paths.js';
+import { cancelUpload, patchUpload, putUpload, startUpload, uploadStatus } from './upload-routes.js';
+
+const METHODS = ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] as const;
+
+/**
+ * The OCI Distribution API under /v2/. Bodies are not parsed by fastify: blob bodies stream from the
+ * socket into storage, and manifest bodies are read here with a size cap.
+ */
+export function ociPlugin(services: OciServices) {
+  return async function register(app: FastifyInstance) {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+
+    app.addHook('onRequest', async (_req, reply) => {
+      reply.header('docker-distribution-api-version', 'registry/2.0');
+    });
+
+    app.setErrorHandler((err, req, reply) => {
+      const httpError = toHttpError(err);
+      if (httpError.status >= 500) req.log.error({ err }, 'request failed');
+      else req.log.debug({ code: httpError.code, msg: httpError.message }, 'request refused');
+      const detail = httpError.detail as { range?: string } | undefined;
+      if (httpError.status === 416 && detail?.range) reply.header('range', detail.range);
+      const body = ociErrorBody(httpError, String(req.id));
+      reply.code(httpError.status).header('content-type', 'application/json');
+      return req.method === 'HEAD' ? reply.header('content-length', Buffer.byteLength(body)).send() : reply.send(body);
+    });
+
+    app.route({
+      method: [...METHODS],
+      url: '/v2',
+      exposeHeadRoute: false,
+      handler: (req, reply) => base(req, reply),
+    });
+    app.route({
+      method: [...METHODS],
+      url: '/v2/*',
+      exposeHeadRoute: false,
+      handler: (req, reply) => dispatch(services, req, reply),
+    });
+  };
+}
+
+async function base(req: FastifyRequest, reply: FastifyReply) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req);
+  return reply.header('content-type', 'application/json').send('{}');
+}
+
+async function dispatch(s: OciServices, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const rest = (req.params as { '*': string })['*'];
+  const endpoint = parseOciPath(rest);
+  const m = req.method;
+  switch (endpoint.kind) {
+    case 'base':
+      return base(req, reply);
+    case 'catalog':
+      if (m === 'GET' || m === 'HEAD') return catalog(s, req, reply);
+      break;
+    case 'unknown':
+      return reply
+        .code(404)
+        .header('content-type', 'application/json')
+        .send(ociErrorBody({ status: 404, code: 'NOT_FOUND', message: 'unknown endpoint' }, String(req.id)));
+    default: {
+      const repo = resolveRepositoryName(endpoint.name);
+      const rawName = endpoint.name;
+      switch (endpoint.kind) {
+        case 'tags':
+          if (m === 'GET' || m === 'HEAD') return listTags(s, req, reply, { repo, rawName });
+          break;
+        case 'manifest': {
+          const p = { repo, rawName, reference: endpoint.reference };
+          if (m === 'GET' || m === 'HEAD') return getManifest(s, req, reply, p);
+          if (m === 'PUT') return putManifest(s, req, reply, p);
+          if (m === 'DELETE') return deleteManifest(s, req, reply, p);
+          break;
+        }
+        case 'blob': {
+          const p = { repo, digest: endpoint.digest };
+          if (m === 'GET' || m === 'HEAD') return getBlob(s, req, reply, p);
+          if (m === 'DELETE') return deleteBlob(s, req, reply, p);
+          break;
+        }
+        case 'upload': {
+          const p = { repo, rawName, id: endpoint.id };
+          if (endpoint.id === null) {
+            if (m === 'POST') return startUpload(s, req, reply, p);
+            break;
+          }
+          if (m === 'PATCH') return patchUpload(s, req, reply, p);
+          if (m === 'PUT') return putUpload(s, req, reply, p);
+          if (m === 'GET') return uploadStatus(s, req, reply, p);
+          if (m === 'DELETE') return cancelUpload(s, req, reply, p);
+          break;
+        }
+        case 'referrers':
+          if (m === 'GET' || m === 'HEAD') return referrers(s, req, reply, { repo, digest: endpoint.digest });
+          break;
+      }
+    }
+  }
+  throw methodNotAllowed(req);
+}
+
+function methodNotAllowed(req: FastifyRequest): Unsupported {
+  return new Unsupported(`${req.method} is not supported on this endpoint`);
+}
