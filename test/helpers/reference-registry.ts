@@ -1,0 +1,147 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, OutputTail, waitForRegistry } from './net.js';
+import { which } from './run.js';
+import { makeTempDir, removeTempDir } from './tmp.js';
+
+/**
+ * The reference registry (CNCF distribution 2.8.2, Debian package docker-registry) on loopback with
+ * plain HTTP, filesystem storage in a temp dir and delete enabled. Used as a comparison target by
+ * benchmarks, as a peer for replication tests, and as a stand-in while developing e2e tests.
+ * Note what it lacks next to Berth: no referrers API, no `library/` mapping of one-component names.
+ */
+
+export interface ReferenceRegistryOptions {
+  /** Storage root; a temp dir (removed on stop) when omitted. */
+  dataDir?: string;
+  /** A fixed port; a free one is picked when omitted. */
+  port?: number;
+  /** An htpasswd file (bcrypt) to require basic auth. */
+  htpasswdFile?: string;
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+}
+
+export interface ReferenceRegistry {
+  url: string;
+  /** `127.0.0.1:PORT`, as image references and registries.conf spell it. */
+  host: string;
+  port: number;
+  dataDir: string;
+  configPath: string;
+  process: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function referenceRegistryBinary(): string {
+  const bin = process.env.BERTH_REFERENCE_REGISTRY_BIN ?? which('docker-registry') ?? which('registry');
+  if (!bin) throw new Error('reference registry not installed: apt-get install -y docker-registry');
+  return bin;
+}
+
+export async function startReferenceRegistry(options: ReferenceRegistryOptions = {}): Promise<ReferenceRegistry> {
+  const bin = referenceRegistryBinary();
+  const stateDir = await makeTempDir('reference-registry');
+  const dataDir = options.dataDir ?? join(stateDir, 'data');
+  await mkdir(dataDir, { recursive: true });
+  const configPath = join(stateDir, 'config.yml');
+
+  // The registry logs its address only at info level, which also logs every request; benchmarks
+  // want warn, so pick the port here and retry if another process took it in between.
+  let started: { child: ChildProcess; tail: OutputTail; host: string } | undefined;
+  for (let attempt = 0; !started; attempt++) {
+    const port = options.port ?? (await freePort());
+    await writeFile(configPath, configYaml({ ...options, dataDir, port }));
+    try {
+      started = await launch(bin, configPath, `127.0.0.1:${port}`);
+    } catch (e) {
+      const inUse = e instanceof Error && /address already in use/.test(e.message);
+      if (!inUse || options.port !== undefined || attempt >= 3) {
+        await removeTempDir(stateDir);
+        throw e;
+      }
+    }
+  }
+  const { child, tail, host } = started;
+  const url = `http://${host}`;
+  return {
+    url,
+    host,
+    port: Number(host.split(':')[1]),
+    dataDir,
+    configPath,
+    process: child,
+    output: () => tail.toString(),
+    async stop() {
+      await stopChild(child);
+      await removeTempDir(stateDir);
+    },
+  };
+}
+
+async function launch(
+  bin: string,
+  configPath: string,
+  host: string,
+): Promise<{ child: ChildProcess; tail: OutputTail; host: string }> {
+  const child = spawn(bin, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail = new OutputTail();
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  child.stdout?.on('data', (b: Buffer) => tail.push(b));
+  child.stderr?.on('data', (b: Buffer) => tail.push(b));
+  try {
+    await waitForRegistry(`http://${host}`, { alive: () => !exited, describe: () => tail.toString() });
+    // Someone else may have answered on that port while ours failed to bind: make sure ours lives.
+    await sleep(50);
+    if (exited) throw new Error(`docker-registry exited during startup\n${tail.toString()}`);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return { child, tail, host };
+}
+
+/** SIGTERM, then SIGKILL if the child is still there after `graceMs`. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+function configYaml(o: ReferenceRegistryOptions & { dataDir: string; port: number }): string {
+  const auth = o.htpasswdFile
+    ? `auth:\n  htpasswd:\n    realm: berth-test-reference\n    path: ${JSON.stringify(o.htpasswdFile)}\n`
+    : '';
+  // Upload purging off: tests inspect upload state and run far shorter than the purge interval.
+  return `version: 0.1
+log:
+  level: ${o.logLevel ?? 'warn'}
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: ${JSON.stringify(o.dataDir)}
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+  redirect:
+    disable: true
+http:
+  addr: 127.0.0.1:${o.port}
+  secret: berth-test-not-secret
+health:
+  storagedriver:
+    enabled: false
+${auth}`;
+}
