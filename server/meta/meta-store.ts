@@ -135,10 +135,17 @@ export interface ArtifactRepo {
   getByTag(repository: string, tag: string): Promise<Artifact | undefined>;
   /** Artifacts in the repository whose subject is `subjectDigest`, optionally of one artifact type. */
   referrers(repository: string, subjectDigest: string, artifactType?: string): Promise<ReferrerDescriptor[]>;
-  /** Deletes the artifact and every tag pointing at it; returns false when absent. */
+  /**
+   * Deletes the artifact and every tag pointing at it; returns false when absent. Throws
+   * `Conflict(DENIED)` while an index in the same repository lists it as a child. Its referrers stay
+   * (OCI 1.1 allows a dangling subject).
+   */
   delete(repository: string, digest: string): Promise<boolean>;
-  /** Records pulls; implementations may batch. */
-  markPulled(repository: string, digest: string, at: Date): Promise<void>;
+  /**
+   * Records a pull; implementations may batch (SQLite writes within about a second, and on close).
+   * `tag`, when the client pulled by tag, also stamps that tag's pull time.
+   */
+  markPulled(repository: string, digest: string, at: Date, tag?: string): Promise<void>;
 }
 
 export interface TagRepo {
@@ -149,6 +156,7 @@ export interface TagRepo {
 }
 
 export interface UploadRepo {
+  /** Throws `Conflict(BLOB_UPLOAD_INVALID)` when the id is already taken. */
   create(session: UploadSession): Promise<void>;
   get(id: string): Promise<UploadSession | undefined>;
   delete(id: string): Promise<boolean>;

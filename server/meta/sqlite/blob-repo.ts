@@ -1,0 +1,101 @@
+import type { BlobInput, BlobRecord, BlobRepo } from '../meta-store.js';
+import type { ArgFn, SqlExecutor } from './executor.js';
+import type { SqliteRepositoryRepo } from './repository-repo.js';
+
+interface BlobRow {
+  digest: string;
+  size: number;
+  media_type: string | null;
+  created_at: number;
+}
+
+/** Blob records and their links to repositories. The bytes live in the BlobStore, not here. */
+export class SqliteBlobRepo implements BlobRepo {
+  private readonly upsert;
+  private readonly insertLink;
+  private readonly linked;
+  private readonly byDigest;
+  private readonly deleteLink;
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly repositories: SqliteRepositoryRepo,
+  ) {
+    const qb = sql.qb;
+    this.upsert = sql.prepare((arg: ArgFn<{ digest: string; size: number; mediaType: string | null; now: number }>) =>
+      qb
+        .insertInto('blobs')
+        .values({ digest: arg('digest'), size: arg('size'), media_type: arg('mediaType'), created_at: arg('now') })
+        // A layer pushed as a plain blob has no media type; learning it later (as a manifest) fills it
+        // in, but a known one is never overwritten.
+        .onConflict((oc) =>
+          oc
+            .column('digest')
+            .doUpdateSet((eb) => ({ media_type: eb.fn.coalesce('blobs.media_type', eb.ref('excluded.media_type')) })),
+        ),
+    );
+    this.insertLink = sql.prepare((arg: ArgFn<{ repositoryId: number; digest: string; now: number }>) =>
+      qb
+        .insertInto('repository_blobs')
+        .values({ repository_id: arg('repositoryId'), digest: arg('digest'), created_at: arg('now') })
+        .onConflict((oc) => oc.columns(['repository_id', 'digest']).doNothing()),
+    );
+    this.linked = sql.prepare((arg: ArgFn<{ repository: string; digest: string }>) =>
+      qb
+        .selectFrom('repository_blobs as rb')
+        .innerJoin('repositories as r', 'r.id', 'rb.repository_id')
+        .innerJoin('blobs as b', 'b.digest', 'rb.digest')
+        .select(['b.digest', 'b.size', 'b.media_type', 'b.created_at'])
+        .where('r.name', '=', arg('repository'))
+        .where('rb.digest', '=', arg('digest')),
+    );
+    this.byDigest = sql.prepare((arg: ArgFn<{ digest: string }>) =>
+      qb.selectFrom('blobs').selectAll().where('digest', '=', arg('digest')),
+    );
+    this.deleteLink = sql.prepare((arg: ArgFn<{ repository: string; digest: string }>) =>
+      qb
+        .deleteFrom('repository_blobs')
+        .where('repository_id', '=', (eb) =>
+          eb.selectFrom('repositories').select('id').where('name', '=', arg('repository')),
+        )
+        .where('digest', '=', arg('digest')),
+    );
+  }
+
+  async link(input: { repository: string; project: string; createProject: boolean; blob: BlobInput }): Promise<void> {
+    const now = Date.now();
+    this.sql.transaction(() => {
+      const repositoryId = this.repositories.ensureForWrite(input.repository, input.project, input.createProject, now);
+      this.linkSync(repositoryId, input.blob, now);
+    });
+  }
+
+  async getLinked(repository: string, digest: string): Promise<BlobRecord | undefined> {
+    const row = this.linked.get({ repository, digest });
+    return row && toBlob(row);
+  }
+
+  async get(digest: string): Promise<BlobRecord | undefined> {
+    const row = this.byDigest.get({ digest });
+    return row && toBlob(row);
+  }
+
+  async unlink(repository: string, digest: string): Promise<boolean> {
+    return this.deleteLink.run({ repository, digest }) > 0;
+  }
+
+  /** Upserts the blob row and links it. Synchronous, for use inside a transaction. */
+  linkSync(repositoryId: number, blob: BlobInput, now: number): void {
+    this.upsert.run({ digest: blob.digest, size: blob.size, mediaType: blob.mediaType ?? null, now });
+    this.insertLink.run({ repositoryId, digest: blob.digest, now });
+  }
+
+  /** Whether the digest is linked to the repository. Synchronous, for use inside a transaction. */
+  isLinkedSync(repository: string, digest: string): boolean {
+    return this.linked.get({ repository, digest }) !== undefined;
+  }
+}
+
+function toBlob(row: BlobRow): BlobRecord {
+  return { digest: row.digest, size: row.size, mediaType: row.media_type, createdAt: new Date(row.created_at) };
+}

@@ -1,0 +1,115 @@
+import { NotFound, Invalid } from '../../core/errors.js';
+import type { Repository, RepositoryRepo } from '../meta-store.js';
+import type { ArgFn, SqlExecutor } from './executor.js';
+import type { SqliteProjectRepo } from './project-repo.js';
+
+interface RepositoryRow {
+  id: number;
+  project_id: number;
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * Repositories. They come into being implicitly, on the first blob link or manifest commit, through
+ * `ensureForWrite`, which other repositories call inside their own transaction.
+ */
+export class SqliteRepositoryRepo implements RepositoryRepo {
+  private readonly byName;
+  private readonly insert;
+  private readonly touch;
+  private readonly page;
+
+  constructor(
+    private readonly sql: SqlExecutor,
+    private readonly projects: SqliteProjectRepo,
+  ) {
+    const qb = sql.qb;
+    this.byName = sql.prepare((arg: ArgFn<{ name: string }>) =>
+      qb.selectFrom('repositories').selectAll().where('name', '=', arg('name')),
+    );
+    this.insert = sql.prepare((arg: ArgFn<{ projectId: number; name: string; now: number }>) =>
+      qb
+        .insertInto('repositories')
+        .values({ project_id: arg('projectId'), name: arg('name'), created_at: arg('now'), updated_at: arg('now') })
+        .returning('id'),
+    );
+    this.touch = sql.prepare((arg: ArgFn<{ id: number; now: number }>) =>
+      qb
+        .updateTable('repositories')
+        .set({ updated_at: arg('now') })
+        .where('id', '=', arg('id')),
+    );
+    // Names are never empty, so `last = ''` means "from the start" and one statement serves both.
+    // Lexical order is byte order, as distribution sorts; SQLite's default BINARY collation gives it
+    // (PostgreSQL will need COLLATE "C").
+    this.page = sql.prepare((arg: ArgFn<{ last: string; limit: number }>) =>
+      qb.selectFrom('repositories').select('name').where('name', '>', arg('last')).orderBy('name').limit(arg('limit')),
+    );
+  }
+
+  async get(name: string): Promise<Repository | undefined> {
+    const row = this.byName.get({ name });
+    return row && toRepository(row);
+  }
+
+  async catalog(limit: number, last?: string): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.page.all({ last: last ?? '', limit }).map((r) => r.name);
+  }
+
+  /** The repository's id, or undefined. Synchronous, for use inside a transaction. */
+  findId(name: string): number | undefined {
+    return this.byName.get({ name })?.id;
+  }
+
+  /**
+   * Throws what `ensureForWrite` would throw, without writing: lets a caller report an unknown
+   * project before (more confusingly) reporting the blobs that such a repository cannot have.
+   */
+  assertCreatable(name: string, project: string, createProject: boolean): void {
+    assertInProject(name, project);
+    if (!createProject && !this.projects.findSync(project)) {
+      throw new NotFound('NAME_UNKNOWN', `project ${project} not found`, { project });
+    }
+  }
+
+  /**
+   * Returns the repository's id, creating it (and its project, private, when `createProject`) if
+   * missing. Throws `NotFound(NAME_UNKNOWN)` for a missing project when `createProject` is false.
+   * Synchronous: call it inside the caller's transaction.
+   */
+  ensureForWrite(name: string, project: string, createProject: boolean, now: number): number {
+    const existing = this.findId(name);
+    if (existing !== undefined) return existing;
+    this.assertCreatable(name, project, createProject);
+    const projectId = (this.projects.findSync(project) ?? this.projects.ensureSync(project, false, now)).id;
+    const inserted = this.insert.get({ projectId, name, now });
+    if (!inserted) throw new Error(`repository ${name} was not created`);
+    return inserted.id;
+  }
+
+  /** Records that the repository's content changed. */
+  touchSync(id: number, now: number): void {
+    this.touch.run({ id, now });
+  }
+}
+
+function assertInProject(name: string, project: string): void {
+  // The caller derives both from one request name; a mismatch is a bug that would file a repository
+  // under the wrong project's permissions.
+  if (!name.startsWith(`${project}/`)) {
+    throw new Invalid('NAME_INVALID', `repository ${name} is not in project ${project}`);
+  }
+}
+
+function toRepository(row: RepositoryRow): Repository {
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+  };
+}

@@ -1,0 +1,104 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types for the Kysely query builder: the current shape of the schema that `migrations.ts`
+ * builds. Column names are snake_case as stored. Times are integer milliseconds since the epoch;
+ * booleans are 0/1 integers (SQLite has no boolean type).
+ *
+ * ```
+ * projects ─< repositories ─< repository_blobs >─ blobs
+ *                  │
+ *                  ├─< artifacts ─< artifact_blobs      (config, layers: digests of blobs)
+ *                  │       ├──────< artifact_children   (an index's child manifests, by digest)
+ *                  │       └── subject_digest           (referrers; the subject may be absent)
+ *                  └─< tags >── artifacts
+ * upload_sessions (standalone; keyed by upload id)
+ * ```
+ */
+export interface MetaDatabase {
+  schema_migrations: SchemaMigrationsTable;
+  projects: ProjectsTable;
+  repositories: RepositoriesTable;
+  blobs: BlobsTable;
+  repository_blobs: RepositoryBlobsTable;
+  artifacts: ArtifactsTable;
+  artifact_blobs: ArtifactBlobsTable;
+  artifact_children: ArtifactChildrenTable;
+  tags: TagsTable;
+  upload_sessions: UploadSessionsTable;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  name: string;
+  public: number;
+  created_at: number;
+}
+
+export interface RepositoriesTable {
+  id: Generated<number>;
+  project_id: number;
+  /** Full name, `<project>/<path>`. */
+  name: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BlobsTable {
+  digest: string;
+  size: number;
+  media_type: string | null;
+  created_at: number;
+}
+
+export interface RepositoryBlobsTable {
+  repository_id: number;
+  digest: string;
+  created_at: number;
+}
+
+export interface ArtifactsTable {
+  id: Generated<number>;
+  repository_id: number;
+  digest: string;
+  media_type: string;
+  artifact_type: string | null;
+  size: number;
+  config_digest: string | null;
+  subject_digest: string | null;
+  /** JSON object text, or null. */
+  annotations: string | null;
+  push_time: number;
+  pull_time: number | null;
+}
+
+export interface ArtifactBlobsTable {
+  artifact_id: number;
+  digest: string;
+}
+
+export interface ArtifactChildrenTable {
+  parent_id: number;
+  child_digest: string;
+}
+
+export interface TagsTable {
+  id: Generated<number>;
+  repository_id: number;
+  name: string;
+  artifact_id: number;
+  push_time: number;
+  pull_time: number | null;
+}
+
+export interface UploadSessionsTable {
+  id: string;
+  repository: string;
+  started_at: number;
+}
