@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { OciServices } from './oci/oci-context.js';
 import { ociPlugin } from './oci/oci-plugin.js';
@@ -14,7 +14,7 @@ const instanceTag = randomBytes(3).toString('hex');
 export async function buildHttpApp(options: { log: Logger; oci: OciServices }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => `${instanceTag}-${(++requestCounter).toString(36)}`,
     requestIdHeader: false,
     // Registry paths carry digests (`sha256:...`) and long names; keep fastify from rejecting them.

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request, type IncomingMessage } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Runs the built CLI (`npm test` builds first), as users and other tools do.
+const BIN = join(import.meta.dirname, '../../bin/berth.js');
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'berth-cli-'));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const done = once(child, 'exit').then(([code]) => ({ code: code as number | null, out, err }));
+  return { child, done, output: () => out + err };
+}
+
+async function freePort(): Promise<number> {
+  const srv = createNetServer().listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as AddressInfo).port;
+  srv.close();
+  return port;
+}
+
+async function waitForListening(proc: { output: () => string; child: ChildProcess }) {
+  for (let i = 0; i < 200 && !proc.output().includes('berth listening'); i++) {
+    if (proc.child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  expect(proc.output()).toContain('berth listening');
+}
+
+describe('berth CLI', () => {
+  it('explains a port that is in use instead of printing a stack trace', async () => {
+    const blocker = createNetServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as AddressInfo).port;
+    const result = await run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir]).done;
+    blocker.close();
+    expect(result.code).toBe(1);
+    expect(result.err).toContain(`cannot listen on 127.0.0.1:${port}: the address is already in use`);
+    expect(result.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses unknown flags, variables and config keys', async () => {
+    expect((await run(['serve', '--listn', 'x']).done).code).toBe(2);
+    const env = await run(['verify-config'], { BERTH_LISTN: '1' }).done;
+    expect(env.code).toBe(2);
+    expect(env.err).toContain('unknown environment variable BERTH_LISTN');
+    const file = join(dataDir, 'bad.yaml');
+    await writeFile(file, 'storage:\n  drver: filesystem\n');
+    const bad = await run(['verify-config', '--config', file]).done;
+    expect(bad.err).toContain('unknown setting "storage.drver"');
+  });
+
+  it('merges file, environment and flags in that order', async () => {
+    const file = join(dataDir, 'berth.yaml');
+    await writeFile(file, 'listen: 127.0.0.1:6001\nlog:\n  level: debug\nuploads:\n  purgeAfterMs: 2h\n');
+    const result = await run(['verify-config', '--config', file, '--listen', '127.0.0.1:6003'], {
+      BERTH_LOG_LEVEL: 'warn',
+      BERTH_DATA_DIR: dataDir,
+    }).done;
+    expect(result.code).toBe(0);
+    const config = JSON.parse(result.out);
+    expect(config).toMatchObject({ listen: '127.0.0.1:6003', dataDir, log: { level: 'warn' } });
+    expect(config.uploads.purgeAfterMs).toBe(7_200_000);
+  });
+
+  it('lets a running upload finish on SIGTERM, then exits cleanly', async () => {
+    const port = await freePort();
+    const proc = run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info']);
+    await waitForListening(proc);
+    const base = `http://127.0.0.1:${port}`;
+    const post = await fetch(`${base}/v2/cli/app/blobs/uploads/`, { method: 'POST' });
+    const location = post.headers.get('location')!;
+
+    // A PATCH in flight: headers and half the body sent, then SIGTERM, then the rest.
+    const chunk = Buffer.alloc(64 * 1024, 7);
+    const patch = request(`${base}${location}`, { method: 'PATCH', headers: { 'content-length': chunk.length * 2 } });
+    const response = once(patch, 'response');
+    patch.write(chunk);
+    await new Promise((r) => setTimeout(r, 200));
+    proc.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    patch.end(chunk);
+    const [res] = (await response) as [IncomingMessage];
+    res.resume();
+    expect(res.statusCode).toBe(202);
+    expect(res.headers.range).toBe(`0-${chunk.length * 2 - 1}`);
+    const result = await proc.done;
+    expect(result.code).toBe(0);
+  });
+});
