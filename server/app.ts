@@ -21,7 +21,10 @@ export async function composeApp(config: Config, log: Logger) {
   const driver = await openStorage(config);
   const blobs = new BlobStore(driver);
   await mkdir(config.dataDir, { recursive: true });
-  const meta: MetaStore = openSqliteMetaStore({ file: config.database.file });
+  const meta: MetaStore = openSqliteMetaStore({
+    file: config.database.file,
+    onBackgroundError: (err) => log.warn({ err }, 'metadata background write failed'),
+  });
   const events = new EventBus((err, event) => log.error({ err, event }, 'event listener failed'));
 
   const shared = { blobs, meta, events, autoCreateProjects: config.registry.autoCreateProjects };

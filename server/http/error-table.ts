@@ -1,4 +1,5 @@
 import { DomainError, type DomainErrorKind, type OciErrorCode } from '../core/errors.js';
+import { MetaStoreError } from '../meta/meta-errors.js';
 
 /**
  * The one table from domain errors to HTTP. Codes with a status of their own win over the kind's
@@ -49,6 +50,10 @@ export function toHttpError(err: unknown): HttpError {
       message: err.message,
       detail: err.detail,
     };
+  }
+  if (err instanceof MetaStoreError && err.reason === 'busy') {
+    // Another writer held the database too long; the client's retry will likely succeed.
+    return { status: 503, code: 'TOOMANYREQUESTS', message: 'the registry is busy, retry shortly' };
   }
   const fastifyStatus = (err as { statusCode?: number } | null)?.statusCode;
   if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {

@@ -95,7 +95,7 @@ export class ManifestService {
 
   recordPull(repo: RepositoryName, artifact: Artifact, reference: string): void {
     this.deps.meta.artifacts
-      .markPulled(repo.name, artifact.digest, new Date())
+      .markPulled(repo.name, artifact.digest, new Date(), isDigest(reference) ? undefined : reference)
       .catch((err) => this.deps.log.warn({ err }, 'recording pull time failed'));
     this.deps.events.emit('artifact.pulled', { repository: repo.name, digest: artifact.digest, reference });
   }
