@@ -44,7 +44,13 @@ export async function composeApp(config: Config, log: Logger) {
     log,
     oci: { uploads, blobs: blobService, manifests, meta, log: log.child({ module: 'oci' }) },
   });
-  return { http, meta, events, uploads };
+  /** Periodic clean-up: stale upload sessions, and staging files a crash left behind. */
+  const purgeStale = async (cutoff: Date): Promise<number> => {
+    const purged = await uploads.purgeStale(cutoff);
+    if (driver instanceof FilesystemDriver) await driver.removeStaleTempFiles();
+    return purged;
+  };
+  return { http, meta, events, purgeStale };
 }
 
 async function openStorage(config: Config): Promise<StorageDriver> {

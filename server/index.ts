@@ -43,15 +43,14 @@ export class ListenError extends Error {
 export async function createServer(options: ServerOptions = {}): Promise<BerthServer> {
   const config = loadConfig({ overrides: options.config as ConfigInput | undefined });
   const log = options.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
-  const { http, meta, uploads } = await composeApp(config, log);
+  const { http, meta, purgeStale } = await composeApp(config, log);
   let url = '';
   let purgeTimer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
 
   const purge = () => {
     const cutoff = new Date(Date.now() - config.uploads.purgeAfterMs);
-    uploads
-      .purgeStale(cutoff)
+    purgeStale(cutoff)
       .then((n) => n > 0 && log.info({ purged: n }, 'stale uploads purged'))
       .catch((err) => log.warn({ err }, 'upload purge failed'));
   };
