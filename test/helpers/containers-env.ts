@@ -78,15 +78,14 @@ export async function createContainersEnv(options: ContainersEnvOptions = {}): P
     XDG_RUNTIME_DIR: p('xdg-runtime'),
     TMPDIR: p('tmp'),
     DOCKER_CONFIG: p('home/.docker'),
-    // As root, containers/image keeps its blob-info cache in /var/lib/containers/cache, which no
-    // setting moves (podman 4.3, skopeo 1.9). It takes this variable as the "real" uid and then
-    // uses $XDG_DATA_HOME instead. Podman still runs as root (rootless is decided by euid only).
-    _CONTAINERS_ROOTLESS_UID: '65534',
   };
   const tool =
     (cmd: string) =>
-    (args: readonly string[], o: RunOptions = {}) =>
-      run(cmd, args, { ...o, env: { ...env, ...o.env } });
+    (args: readonly string[], o: RunOptions = {}) => {
+      const final = cmd === 'podman' ? podmanArgs(args) : args;
+      const cacheEnv = copiesImages(cmd, final) ? CACHE_ENV : {};
+      return run(cmd, final, { ...o, env: { ...env, ...cacheEnv, ...o.env } });
+    };
 
   return {
     dir,
@@ -106,6 +105,32 @@ export async function createContainersEnv(options: ContainersEnvOptions = {}): P
       await removeTempDir(dir);
     },
   };
+}
+
+/**
+ * As root, containers/image keeps its blob-info cache in /var/lib/containers/cache, and neither
+ * podman 4.3 nor skopeo 1.9 has a setting to move it. With this variable it takes 65534 as the real
+ * uid and uses $XDG_DATA_HOME/containers/cache instead; podman and buildah still run as root (rootless
+ * mode is decided by euid). Only for commands that copy images: under it, `podman run` waits out a
+ * 20 s conmon timeout before it notices that the container has exited.
+ */
+const CACHE_ENV = { _CONTAINERS_ROOTLESS_UID: '65534' };
+
+function copiesImages(cmd: string, args: readonly string[]): boolean {
+  const [sub, next] = args.filter((a) => !a.startsWith('-'));
+  if (cmd === 'skopeo') return true;
+  if (cmd === 'buildah') return sub !== 'run';
+  const verb = sub === 'image' || sub === 'manifest' ? next : sub;
+  return ['pull', 'push', 'login', 'logout', 'search', 'save', 'load'].includes(verb ?? '');
+}
+
+/** `podman run` and `create` must not pull on their own: that would use the system-wide cache. */
+function podmanArgs(args: readonly string[]): readonly string[] {
+  const [sub, ...rest] = args;
+  if ((sub === 'run' || sub === 'create') && !rest.some((a) => a.startsWith('--pull'))) {
+    return [sub, '--pull=never', ...rest];
+  }
+  return args;
 }
 
 function containersConf(dir: string): string {
