@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputTail, waitForRegistry } from './net.js';
 import { stopChild } from './reference-registry.js';
@@ -13,6 +14,31 @@ import { stopChild } from './reference-registry.js';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../../dist/server/cli.js', import.meta.url));
+
+/**
+ * Fails when dist/ is missing or older than a server source file: a stale build would test old code
+ * and report its result as today's.
+ */
+export function assertBuildIsFresh(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(join(REPO_ROOT, dir), { withFileTypes: true })) {
+      const rel = join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
+        const built = join(REPO_ROOT, 'dist', rel.replace(/\.ts$/, '.js'));
+        if (!existsSync(built) || statSync(built).mtimeMs < statSync(join(REPO_ROOT, rel)).mtimeMs) stale.push(rel);
+      }
+    }
+  };
+  walk('server');
+  if (stale.length > 0) {
+    throw new Error(
+      `dist/ is older than ${stale.slice(0, 5).join(', ')}${stale.length > 5 ? ', ...' : ''}: run \`npm run build\``,
+    );
+  }
+}
 
 export interface BerthProcess {
   url: string;
@@ -32,7 +58,7 @@ export async function startBerthProcess(options: {
   args?: string[];
   env?: Record<string, string>;
 }): Promise<BerthProcess> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  assertBuildIsFresh();
   const listen = `127.0.0.1:${options.port}`;
   const child = spawn(
     process.execPath,
