@@ -18,7 +18,7 @@ import { makeTempDir, removeTempDir } from './tmp.js';
 
 export interface ContainersEnv {
   dir: string;
-  /** The variables the tools run with (merged over process.env). */
+  /** The variables the tools run with (merged over process.env); image-copying commands also get CACHE_ENV. */
   env: Record<string, string>;
   /** Adds `host:port` to registries.conf as an insecure (plain HTTP) registry. */
   allowInsecure(hostPort: string): Promise<void>;
