@@ -76,3 +76,15 @@ export class TooLarge extends DomainError {
     super('too-large', code, message, detail);
   }
 }
+/** The caller is not authenticated, or its credentials are wrong or expired. */
+export class Unauthorized extends DomainError {
+  constructor(message: string, detail?: unknown) {
+    super('unauthorized', 'UNAUTHORIZED', message, detail);
+  }
+}
+/** A write would take a project past its storage quota. */
+export class QuotaExceeded extends DomainError {
+  constructor(message: string, detail?: unknown) {
+    super('quota', 'DENIED', message, detail);
+  }
+}

@@ -1,3 +1,7 @@
+import type { AccessTokenRepo, LoginFailureRepo, RobotRepo, SessionRepo, UserRepo } from './identity-types.js';
+import type { ListQuery, Page } from './list-query.js';
+import type { AuditRepo, LabelRepo, MemberRepo, NewProject } from './project-types.js';
+
 /**
  * The metadata seam. One repository interface per aggregate; every method is async so a PostgreSQL
  * implementation drops in beside SQLite. There is no generic transaction API: better-sqlite3 cannot
@@ -15,6 +19,14 @@ export interface MetaStore {
   readonly artifacts: ArtifactRepo;
   readonly tags: TagRepo;
   readonly uploads: UploadRepo;
+  readonly users: UserRepo;
+  readonly loginFailures: LoginFailureRepo;
+  readonly sessions: SessionRepo;
+  readonly accessTokens: AccessTokenRepo;
+  readonly robots: RobotRepo;
+  readonly members: MemberRepo;
+  readonly labels: LabelRepo;
+  readonly audit: AuditRepo;
   close(): Promise<void>;
 }
 
@@ -22,7 +34,36 @@ export interface Project {
   id: number;
   name: string;
   public: boolean;
+  /** The user who created it; null for projects created by the system (`library`, first pushes before auth). */
+  ownerId: number | null;
   createdAt: Date;
+  updatedAt: Date;
+  /** Harbor's project metadata as strings (`public` mirrors the column). */
+  metadata: Record<string, string>;
+  /** Bytes; -1 for unlimited. */
+  storageLimit: number;
+  /** Bytes in use, each distinct blob of the project counted once (manifests included). */
+  storageUsed: number;
+}
+
+/** A repository with the counts Harbor's API shows. */
+export interface RepositorySummary extends Repository {
+  artifactCount: number;
+  pullCount: number;
+}
+
+/** An artifact with its tags, as listings show it. */
+export interface ArtifactWithTags extends Artifact {
+  tags: TagRecord[];
+}
+
+export interface TagRecord {
+  id: number;
+  repositoryId: number;
+  artifactId: number;
+  name: string;
+  pushTime: Date;
+  pullTime: Date | null;
 }
 
 export interface Repository {
@@ -72,15 +113,44 @@ export interface UploadSession {
 
 export interface ProjectRepo {
   /** Returns the project, creating it (private unless `public`) when missing. */
-  ensure(name: string, options?: { public?: boolean }): Promise<Project>;
+  ensure(name: string, options?: { public?: boolean; ownerId?: number | null }): Promise<Project>;
   get(name: string): Promise<Project | undefined>;
-  list(): Promise<Project[]>;
+  getById(id: number): Promise<Project | undefined>;
+  /** Throws `Conflict` when the name is taken. */
+  create(project: NewProject, now?: Date): Promise<Project>;
+  /**
+   * Keys: `name` (exact, fuzzy), `public` (exact), `owner_id` (exact), `project_id` (or: ids the caller
+   * may see). Sort: `name` (default), `creation_time`, `update_time`.
+   */
+  list(query: ListQuery): Promise<Page<Project>>;
+  /** Sets or removes (value null) metadata keys; `public` also updates the column. Throws `NotFound`. */
+  updateMetadata(id: number, metadata: Record<string, string | null>, now?: Date): Promise<Project>;
+  /** Throws `NotFound`. -1 for unlimited. A limit below current usage is allowed (pushes then fail). */
+  setStorageLimit(id: number, bytes: number, now?: Date): Promise<void>;
+  /** Throws `Conflict` while the project has repositories; removes members, labels and metadata. */
+  delete(id: number): Promise<boolean>;
 }
 
 export interface RepositoryRepo {
   get(name: string): Promise<Repository | undefined>;
   /** Repository names in lexical order, strictly after `last`, at most `limit`. */
   catalog(limit: number, last?: string): Promise<string[]>;
+  /**
+   * Catalog restricted to projects the caller may read: repositories of the given project ids, plus
+   * of every public project when `includePublic`.
+   */
+  catalogVisible(
+    visible: { projectIds: number[]; includePublic: boolean },
+    limit: number,
+    last?: string,
+  ): Promise<string[]>;
+  /**
+   * Keys: `name` (exact, fuzzy), `project_id` (exact, or). Sort: `name`, `creation_time`,
+   * `update_time` (default newest first).
+   */
+  list(query: ListQuery): Promise<Page<RepositorySummary>>;
+  /** Deletes the repository with its artifacts, tags and blob links (bytes stay for GC). */
+  delete(name: string): Promise<boolean>;
 }
 
 export interface BlobRepo {
@@ -146,6 +216,14 @@ export interface ArtifactRepo {
    * `tag`, when the client pulled by tag, also stamps that tag's pull time.
    */
   markPulled(repository: string, digest: string, at: Date, tag?: string): Promise<void>;
+  /**
+   * Artifacts of a repository with their tags. Keys: `digest` (exact), `tags` (exact, fuzzy: artifacts
+   * with a matching tag; `tags=nil` for untagged, `tags=*` for tagged), `media_type`, `artifact_type`
+   * (exact), `label_id` (exact, and). Sort: `push_time` (default newest first), `pull_time`, `digest`.
+   */
+  list(repository: string, query: ListQuery): Promise<Page<ArtifactWithTags>>;
+  /** The children an index references that exist in the repository. */
+  children(repository: string, digest: string): Promise<Artifact[]>;
 }
 
 export interface TagRepo {
@@ -153,6 +231,10 @@ export interface TagRepo {
   list(repository: string, limit: number, last?: string): Promise<string[]>;
   /** Removes one tag; returns false when absent. The artifact stays. */
   delete(repository: string, tag: string): Promise<boolean>;
+  /** Points a tag at an artifact of the repository (moving it when it exists). Throws `NotFound`. */
+  put(repository: string, digest: string, tag: string, now?: Date): Promise<TagRecord>;
+  /** Tags of one artifact. Keys: `name` (exact, fuzzy). Sort: `name`, `push_time` (default newest first). */
+  listForArtifact(repository: string, digest: string, query: ListQuery): Promise<Page<TagRecord>>;
 }
 
 export interface UploadRepo {

@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 import type { Compilable, Kysely } from 'kysely';
 import { DEFAULT_PROJECT } from '../../core/names.js';
 import { MetaStoreError } from '../meta-errors.js';
+import { identityMigration } from './migration-003-identity.js';
+import { projectsMigration } from './migration-004-projects.js';
 import { createQueryBuilder, translateError } from './executor.js';
 import type { SchemaMigrationsTable } from './schema.js';
 
@@ -117,6 +119,8 @@ export const MIGRATIONS: readonly Migration[] = [
         .onConflict((oc) => oc.column('name').doNothing()),
     ],
   },
+  identityMigration,
+  projectsMigration,
 ];
 
 /**

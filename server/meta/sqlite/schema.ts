@@ -1,4 +1,6 @@
 import type { Generated } from 'kysely';
+import type { IdentityTables } from './schema-identity.js';
+import type { ProjectTables } from './schema-projects.js';
 
 /**
  * Table types for the Kysely query builder: the current shape of the schema that `migrations.ts`
@@ -15,7 +17,7 @@ import type { Generated } from 'kysely';
  * upload_sessions (standalone; keyed by upload id)
  * ```
  */
-export interface MetaDatabase {
+export interface MetaDatabase extends IdentityTables, ProjectTables {
   schema_migrations: SchemaMigrationsTable;
   projects: ProjectsTable;
   repositories: RepositoriesTable;

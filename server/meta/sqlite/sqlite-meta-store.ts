@@ -2,6 +2,8 @@ import type { MetaStore } from '../meta-store.js';
 import { ManifestCommitter } from './artifact-commit.js';
 import { SqliteArtifactRepo } from './artifact-repo.js';
 import { SqliteBlobRepo } from './blob-repo.js';
+import { createIdentityRepos } from './identity-repos.js';
+import { createProjectAggregateRepos } from './project-aggregates.js';
 import { openSqliteDatabase } from './connection.js';
 import { SqlExecutor } from './executor.js';
 import { migrate } from './migrations.js';
@@ -44,6 +46,8 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
     );
     const tags = new SqliteTagRepo(sql, repositories);
     const uploads = new SqliteUploadRepo(sql);
+    const identity = createIdentityRepos(sql);
+    const projectAggregates = createProjectAggregateRepos(sql, { projects, repositories });
     let closed = false;
     return {
       projects,
@@ -52,6 +56,8 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
       artifacts,
       tags,
       uploads,
+      ...identity,
+      ...projectAggregates,
       async close() {
         if (closed) return;
         closed = true;
