@@ -118,7 +118,10 @@ export interface AccessToken {
 
 export interface AccessTokenRepo {
   /** Throws `Conflict` when the user already has a token of that name. */
-  create(input: { userId: number; name: string; tokenHash: string; expiresAt: Date | null }, now?: Date): Promise<AccessToken>;
+  create(
+    input: { userId: number; name: string; tokenHash: string; expiresAt: Date | null },
+    now?: Date,
+  ): Promise<AccessToken>;
   /** The token with this hash, expired or not (the caller checks expiry and reports it). */
   findByHash(tokenHash: string): Promise<AccessToken | undefined>;
   list(userId: number): Promise<AccessToken[]>;
@@ -178,7 +181,13 @@ export interface RobotRepo {
   /** Replaces the given fields; `permissions` replaces the whole set. Throws `NotFound`. */
   update(
     id: number,
-    patch: { description?: string; disabled?: boolean; duration?: number; expiresAt?: Date | null; permissions?: RobotPermission[] },
+    patch: {
+      description?: string;
+      disabled?: boolean;
+      duration?: number;
+      expiresAt?: Date | null;
+      permissions?: RobotPermission[];
+    },
     now?: Date,
   ): Promise<Robot>;
   /** Throws `NotFound`. */

@@ -36,7 +36,13 @@ export interface ProjectMember {
 
 export interface MemberRepo {
   /** Throws `Conflict` when the entity is already a member, `NotFound` for an unknown project or user. */
-  add(projectId: number, entityType: 'u' | 'g', entityId: number, roleId: ProjectRoleId, now?: Date): Promise<ProjectMember>;
+  add(
+    projectId: number,
+    entityType: 'u' | 'g',
+    entityId: number,
+    roleId: ProjectRoleId,
+    now?: Date,
+  ): Promise<ProjectMember>;
   get(projectId: number, memberId: number): Promise<ProjectMember | undefined>;
   /** Keys: `entityname` (exact, fuzzy). Sorted by entity name. */
   list(projectId: number, query: ListQuery): Promise<Page<ProjectMember>>;
