@@ -1,10 +1,15 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ensureInitialAdmin } from './auth/admin-bootstrap.js';
+import { Authenticator } from './auth/authenticator.js';
+import { TokenService } from './auth/token-service.js';
 import type { Config } from './config/settings.js';
 import { EventBus } from './core/events.js';
 import { buildHttpApp } from './http/http-app.js';
 import type { MetaStore } from './meta/meta-store.js';
 import { openSqliteMetaStore } from './meta/sqlite/sqlite-meta-store.js';
+import { AuditWriter } from './notify/audit-writer.js';
 import { BlobService } from './registry/blob-service.js';
 import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
@@ -17,7 +22,7 @@ import type { StorageDriver } from './storage/storage-driver.js';
  * The composition root: config → storage → metadata → services → HTTP. Every seam's implementation
  * is chosen here, explicitly; nothing registers itself by being imported.
  */
-export async function composeApp(config: Config, log: Logger) {
+export async function composeApp(config: Config, log: Logger, secrets: { adminPassword?: string | undefined } = {}) {
   const driver = await openStorage(config);
   const blobs = new BlobStore(driver);
   await mkdir(config.dataDir, { recursive: true });
@@ -27,7 +32,36 @@ export async function composeApp(config: Config, log: Logger) {
   });
   const events = new EventBus((err, event) => log.error({ err, event }, 'event listener failed'));
 
-  const shared = { blobs, meta, events, autoCreateProjects: config.registry.autoCreateProjects };
+  await ensureInitialAdmin({ meta, dataDir: config.dataDir, password: secrets.adminPassword, log });
+  const audit = new AuditWriter({ meta, log: log.child({ module: 'audit' }) });
+  audit.attach(events);
+  const tokens = await TokenService.open({
+    keyFile: join(config.dataDir, 'token-signing-key.pem'),
+    service: config.auth.tokenService,
+    ttlSeconds: Math.max(60, Math.round(config.auth.tokenTtlMs / 1000)),
+  });
+  const lockWindowMs = 15 * 60_000;
+  const authenticator = new Authenticator({
+    meta,
+    log: log.child({ module: 'auth' }),
+    userPolicy: { lockAfter: config.auth.lockAfter, lockForMs: config.auth.lockForMs, windowMs: lockWindowMs },
+    addressPolicy: { lockAfter: config.auth.lockAfter * 3, lockForMs: config.auth.lockForMs, windowMs: lockWindowMs },
+    maxFailureDelayMs: 2_000,
+    cacheMs: 30_000,
+    onAttempt: (a) =>
+      audit.record({
+        username: a.username,
+        clientIp: a.clientIp,
+        operation: 'login',
+        resourceType: 'user_login',
+        resource: a.username,
+        success: a.success,
+        detail: a.reason ?? null,
+      }),
+  });
+
+  // Projects are created by the API; only a system administrator's push creates one on the fly.
+  const shared = { blobs, meta, events, autoCreateProjects: false };
   const uploads = new UploadService({
     ...shared,
     log: log.child({ module: 'uploads' }),
@@ -40,9 +74,28 @@ export async function composeApp(config: Config, log: Logger) {
   });
   const blobService = new BlobService({ blobs, meta });
 
+  const auth = {
+    authenticator,
+    tokens,
+    meta,
+    audit,
+    sessionIdleMs: config.auth.sessionIdleMs,
+    externalUrl: config.http.externalUrl,
+    autoCreateProjects: config.registry.autoCreateProjects,
+  };
   const http = await buildHttpApp({
     log,
-    oci: { uploads, blobs: blobService, manifests, meta, log: log.child({ module: 'oci' }) },
+    auth,
+    oci: {
+      uploads,
+      blobs: blobService,
+      manifests,
+      meta,
+      log: log.child({ module: 'oci' }),
+      autoCreateProjects: config.registry.autoCreateProjects,
+      tokenService: config.auth.tokenService,
+      externalUrl: config.http.externalUrl,
+    },
   });
   /** Periodic clean-up: stale upload sessions, and staging files a crash left behind. */
   const purgeStale = async (cutoff: Date): Promise<number> => {
@@ -50,7 +103,7 @@ export async function composeApp(config: Config, log: Logger) {
     if (driver instanceof FilesystemDriver) await driver.removeStaleTempFiles();
     return purged;
   };
-  return { http, meta, events, purgeStale };
+  return { http, meta, events, audit, purgeStale };
 }
 
 async function openStorage(config: Config): Promise<StorageDriver> {

@@ -2,13 +2,22 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, readConfigFile } from './config/load-config.js';
 import { SETTINGS, type Config } from './config/settings.js';
+import { ADMIN_USERNAME } from './auth/admin-bootstrap.js';
+import { assertPasswordPolicy, generatePassword, hashPassword } from './auth/password.js';
 import { createServer, ListenError } from './index.js';
+import { openSqliteMetaStore } from './meta/sqlite/sqlite-meta-store.js';
 
 const USAGE = `Usage: berth <command> [options]
 
 Commands:
-  serve           run the registry
-  verify-config   print the effective configuration and exit
+  serve                        run the registry
+  verify-config                print the effective configuration and exit
+  admin reset-password [USER]  set a new password for USER (default admin) from
+                               BERTH_ADMIN_PASSWORD, or generate and print one;
+                               also lifts login lockouts and ends the user's sessions
+
+Environment:
+  BERTH_ADMIN_PASSWORD  the first admin's password, used at first start only
 
 Options:
   --listen HOST:PORT    address to serve on (default 127.0.0.1:5000)
@@ -53,8 +62,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  if (positionals.length > 1) {
-    process.stderr.write(`berth: unexpected argument ${positionals[1]}\n`);
+  const maxPositionals = command === 'admin' ? 3 : 1;
+  if (positionals.length > maxPositionals) {
+    process.stderr.write(`berth: unexpected argument ${positionals[maxPositionals]}\n`);
     return 2;
   }
 
@@ -78,7 +88,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
   switch (command) {
     case 'serve':
-      return serve(config);
+      return serve(config, env.BERTH_ADMIN_PASSWORD);
+    case 'admin':
+      if (positionals[1] !== 'reset-password') {
+        process.stderr.write(`berth: unknown admin command "${positionals[1] ?? ''}"\n\n${USAGE}`);
+        return 2;
+      }
+      return resetPassword(config, positionals[2] ?? ADMIN_USERNAME, env.BERTH_ADMIN_PASSWORD);
     case 'verify-config':
       process.stdout.write(`${JSON.stringify(redact(config), null, 2)}\n`);
       return 0;
@@ -88,8 +104,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
-async function serve(config: Config): Promise<number> {
-  const server = await createServer({ config });
+async function serve(config: Config, adminPassword: string | undefined): Promise<number> {
+  const server = await createServer({ config, ...(adminPassword ? { adminPassword } : {}) });
   try {
     await server.listen();
   } catch (err) {
@@ -120,6 +136,36 @@ async function serve(config: Config): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** Works on the database directly, so it also rescues an admin locked out of a stopped server. */
+async function resetPassword(config: Config, username: string, given: string | undefined): Promise<number> {
+  if (given) {
+    try {
+      assertPasswordPolicy(given);
+    } catch (err) {
+      process.stderr.write(`berth: BERTH_ADMIN_PASSWORD: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+  const meta = openSqliteMetaStore({ file: config.database.file });
+  try {
+    const user = await meta.users.getByName(username);
+    if (!user) {
+      process.stderr.write(`berth: no user "${username}" in ${config.database.file}\n`);
+      return 1;
+    }
+    const password = given || generatePassword();
+    await meta.users.setPassword(user.id, await hashPassword(password));
+    await meta.loginFailures.clear(`user:${user.username.toLowerCase()}`);
+    await meta.sessions.deleteForUser(user.id);
+    process.stdout.write(
+      given ? `password of ${user.username} reset\n` : `password of ${user.username} reset to: ${password}\n`,
+    );
+    return 0;
+  } finally {
+    await meta.close();
+  }
 }
 
 function redact(config: Config): unknown {

@@ -12,6 +12,8 @@ export interface ServerOptions {
   config?: ConfigInput | Config;
   /** A logger to use instead of creating one from `config.log.level`. */
   logger?: Logger;
+  /** The first admin's password, used only when the database has no `admin` yet (the CLI passes `BERTH_ADMIN_PASSWORD`). */
+  adminPassword?: string;
 }
 
 export interface BerthServer {
@@ -43,7 +45,12 @@ export class ListenError extends Error {
 export async function createServer(options: ServerOptions = {}): Promise<BerthServer> {
   const config = loadConfig({ overrides: options.config as ConfigInput | undefined });
   const log = options.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
-  const { http, meta, purgeStale } = await composeApp(config, log);
+  const { http, meta, audit, purgeStale } = await composeApp(config, log, { adminPassword: options.adminPassword });
+  audit.startRetention({
+    retentionMs: config.audit.retentionMs,
+    maxRows: config.audit.maxRows,
+    intervalMs: 24 * 3600_000,
+  });
   let url = '';
   let purgeTimer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
@@ -94,6 +101,7 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
           await http.close();
         } finally {
           clearTimeout(force);
+          await audit.close();
           await meta.close();
         }
       })();

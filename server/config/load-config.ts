@@ -143,6 +143,16 @@ function coerce(setting: Setting, raw: unknown, where: string): unknown {
       const n = parseBytes(raw);
       return n ?? fail('a size such as 512MiB, 64GiB or bytes');
     }
+    case 'integer': {
+      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < type.min) return fail(`a whole number of at least ${type.min}`);
+      return n;
+    }
+    case 'optional-url': {
+      if (raw === '' || raw === undefined) return undefined;
+      if (typeof raw !== 'string' || !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(raw)) fail('an http(s) URL');
+      return (raw as string).replace(/\/+$/, '');
+    }
   }
 }
 

@@ -17,8 +17,16 @@ export interface Config {
   storage: { driver: 'filesystem' | 'memory'; rootDir: string };
   database: { file: string };
   uploads: { purgeAfterMs: number; purgeIntervalMs: number; maxBlobBytes: number };
-  http: { shutdownTimeoutMs: number };
+  http: { shutdownTimeoutMs: number; externalUrl: string | undefined };
   registry: { autoCreateProjects: boolean; manifestCacheBytes: number };
+  auth: {
+    tokenService: string;
+    tokenTtlMs: number;
+    sessionIdleMs: number;
+    lockAfter: number;
+    lockForMs: number;
+  };
+  audit: { retentionMs: number; maxRows: number };
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -29,7 +37,9 @@ export type SettingType =
   | { kind: 'listen' }
   | { kind: 'duration' }
   | { kind: 'bytes' }
-  | { kind: 'boolean' };
+  | { kind: 'boolean' }
+  | { kind: 'integer'; min: number }
+  | { kind: 'optional-url' };
 
 export interface Setting {
   /** Dotted key as written in YAML (`log.level`). */
@@ -129,7 +139,7 @@ export const SETTINGS: readonly Setting[] = [
     env: 'BERTH_REGISTRY_AUTO_CREATE_PROJECTS',
     type: { kind: 'boolean' },
     default: true,
-    description: 'Create a missing project on first push.',
+    description: "Let a system administrator's first push into a missing project create it (others get NAME_UNKNOWN).",
   },
   {
     key: 'registry.manifestCacheBytes',
@@ -137,5 +147,63 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'bytes' },
     default: 32 * 1024 ** 2,
     description: 'Memory for recently served manifests.',
+  },
+  {
+    key: 'http.externalUrl',
+    env: 'BERTH_HTTP_EXTERNAL_URL',
+    type: { kind: 'optional-url' },
+    default: undefined,
+    description:
+      'Public base URL (e.g. `https://registry.example.com`) when Berth is behind a proxy; used in token realms and links. Default: from each request.',
+  },
+  {
+    key: 'auth.tokenService',
+    env: 'BERTH_AUTH_TOKEN_SERVICE',
+    type: { kind: 'string' },
+    default: 'berth-registry',
+    description: 'The `service` name in registry token challenges and tokens.',
+  },
+  {
+    key: 'auth.tokenTtlMs',
+    env: 'BERTH_AUTH_TOKEN_TTL',
+    type: { kind: 'duration' },
+    default: 30 * 60_000,
+    description: 'Lifetime of registry bearer tokens.',
+  },
+  {
+    key: 'auth.sessionIdleMs',
+    env: 'BERTH_AUTH_SESSION_IDLE',
+    type: { kind: 'duration' },
+    default: 60 * 60_000,
+    description: 'A portal session ends after this long without a request.',
+  },
+  {
+    key: 'auth.lockAfter',
+    env: 'BERTH_AUTH_LOCK_AFTER',
+    type: { kind: 'integer', min: 1 },
+    default: 10,
+    description:
+      'Failed logins (per username; three times as many per client address) within 15 minutes that lock further attempts.',
+  },
+  {
+    key: 'auth.lockForMs',
+    env: 'BERTH_AUTH_LOCK_FOR',
+    type: { kind: 'duration' },
+    default: 5 * 60_000,
+    description: 'How long a locked username or address stays locked.',
+  },
+  {
+    key: 'audit.retentionMs',
+    env: 'BERTH_AUDIT_RETENTION',
+    type: { kind: 'duration' },
+    default: 90 * 24 * 3600_000,
+    description: 'Audit log entries older than this are purged (daily).',
+  },
+  {
+    key: 'audit.maxRows',
+    env: 'BERTH_AUDIT_MAX_ROWS',
+    type: { kind: 'integer', min: 1000 },
+    default: 1_000_000,
+    description: 'The audit log keeps at most this many entries (oldest purged first).',
   },
 ];

@@ -6,11 +6,24 @@ import { EventEmitter } from 'node:events';
  * request path, so a slow or failing listener never slows or fails a push.
  */
 export interface DomainEvents {
-  'artifact.pushed': { repository: string; digest: string; mediaType: string; tag: string | null; size: number };
-  'artifact.deleted': { repository: string; digest: string };
-  'tag.deleted': { repository: string; tag: string };
+  'artifact.pushed': {
+    repository: string;
+    digest: string;
+    mediaType: string;
+    tag: string | null;
+    size: number;
+    actor: Actor | null;
+  };
+  'artifact.deleted': { repository: string; digest: string; actor: Actor | null };
+  'tag.deleted': { repository: string; tag: string; actor: Actor | null };
   'blob.uploaded': { repository: string; digest: string; size: number; mounted: boolean };
-  'artifact.pulled': { repository: string; digest: string; reference: string };
+  'artifact.pulled': { repository: string; digest: string; reference: string; actor: Actor | null };
+}
+
+/** Who caused an event, for the audit log and webhooks: a username, `robot$...` or `anonymous`. */
+export interface Actor {
+  name: string;
+  clientIp: string | null;
 }
 
 export type DomainEventName = keyof DomainEvents;

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { AuthServices } from './auth/auth-services.js';
+import { authHook } from './auth/request-auth.js';
+import './auth/request-security.js';
+import { sessionRoutes } from './auth/session-routes.js';
+import { tokenRoutes } from './auth/token-routes.js';
 import type { OciServices } from './oci/oci-context.js';
 import { ociPlugin } from './oci/oci-plugin.js';
 
@@ -11,7 +16,11 @@ const instanceTag = randomBytes(3).toString('hex');
  * The HTTP face. Request logging is at debug so the info level costs nothing per request; every
  * line a request logs carries its id.
  */
-export async function buildHttpApp(options: { log: Logger; oci: OciServices }): Promise<FastifyInstance> {
+export async function buildHttpApp(options: {
+  log: Logger;
+  oci: OciServices;
+  auth: AuthServices;
+}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -36,6 +45,12 @@ export async function buildHttpApp(options: { log: Logger; oci: OciServices }): 
     return payload;
   });
 
+  // Before any route: every handler can rely on `request.security` (anonymous when no credentials).
+  app.decorateRequest('security', undefined as unknown as FastifyRequest['security']);
+  app.addHook('onRequest', authHook(options.auth));
+
+  await app.register(tokenRoutes(options.auth));
+  await app.register(sessionRoutes(options.auth));
   await app.register(ociPlugin(options.oci));
   return app;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { digestOf, isDigest, parseDigest } from '../core/digest.js';
 import { Invalid, NotFound } from '../core/errors.js';
-import type { EventBus } from '../core/events.js';
+import type { Actor, EventBus } from '../core/events.js';
 import { parseManifest } from '../core/manifest.js';
 import { assertValidTag, type RepositoryName } from '../core/names.js';
 import type { Artifact, MetaStore, ReferrerDescriptor } from '../meta/meta-store.js';
@@ -33,7 +33,13 @@ export class ManifestService {
     this.#cache = new ByteCache(deps.cacheBytes);
   }
 
-  async put(repo: RepositoryName, reference: string, body: Buffer, contentType: string | undefined) {
+  async put(
+    repo: RepositoryName,
+    reference: string,
+    body: Buffer,
+    contentType: string | undefined,
+    actor: Actor | null = null,
+  ) {
     const byDigest = isDigest(reference);
     if (byDigest) parseDigest(reference);
     else assertValidTag(reference);
@@ -67,6 +73,7 @@ export class ManifestService {
       mediaType: artifact.mediaType,
       tag: byDigest ? null : reference,
       size: body.length,
+      actor,
     });
     return { digest, subjectDigest: parsed.subject?.digest ?? null } satisfies PutManifestResult;
   }
@@ -93,28 +100,28 @@ export class ManifestService {
     return body;
   }
 
-  recordPull(repo: RepositoryName, artifact: Artifact, reference: string): void {
+  recordPull(repo: RepositoryName, artifact: Artifact, reference: string, actor: Actor | null = null): void {
     this.deps.meta.artifacts
       .markPulled(repo.name, artifact.digest, new Date(), isDigest(reference) ? undefined : reference)
       .catch((err) => this.deps.log.warn({ err }, 'recording pull time failed'));
-    this.deps.events.emit('artifact.pulled', { repository: repo.name, digest: artifact.digest, reference });
+    this.deps.events.emit('artifact.pulled', { repository: repo.name, digest: artifact.digest, reference, actor });
   }
 
   /** By digest: the artifact and its tags. By tag: only the tag. */
-  async delete(repo: RepositoryName, reference: string): Promise<void> {
+  async delete(repo: RepositoryName, reference: string, actor: Actor | null = null): Promise<void> {
     if (isDigest(reference)) {
       parseDigest(reference);
       if (!(await this.deps.meta.artifacts.delete(repo.name, reference))) {
         throw new NotFound('MANIFEST_UNKNOWN', `manifest unknown: ${repo.name}@${reference}`);
       }
-      this.deps.events.emit('artifact.deleted', { repository: repo.name, digest: reference });
+      this.deps.events.emit('artifact.deleted', { repository: repo.name, digest: reference, actor });
       return;
     }
     assertValidTag(reference);
     if (!(await this.deps.meta.tags.delete(repo.name, reference))) {
       throw new NotFound('MANIFEST_UNKNOWN', `tag unknown: ${repo.name}:${reference}`);
     }
-    this.deps.events.emit('tag.deleted', { repository: repo.name, tag: reference });
+    this.deps.events.emit('tag.deleted', { repository: repo.name, tag: reference, actor });
   }
 
   async referrers(repo: RepositoryName, subject: string, artifactType?: string): Promise<ReferrerDescriptor[]> {

@@ -6,7 +6,7 @@ import { sha256Digest, type Descriptor } from '../fixtures/image-builder.js';
 import { readOciLayout } from '../fixtures/oci-layout.js';
 import { writeStandardLayouts } from '../fixtures/standard-images.js';
 import { readTar } from '../fixtures/tar.js';
-import { startBerth, type RegistryUnderTest } from '../helpers/berth.js';
+import { startBerth, type RegistryUnderTest, ADMIN_HEADERS, TEST_ADMIN } from '../helpers/berth.js';
 import { createContainersEnv, type ContainersEnv } from '../helpers/containers-env.js';
 import { OciClient } from '../helpers/oci-client.js';
 import { requireCommands } from '../helpers/run.js';
@@ -26,8 +26,11 @@ beforeAll(async () => {
   requireCommands({ buildah: 'buildah', podman: 'podman', skopeo: 'skopeo' });
   work = await tmp.make('buildah');
   registry = await startBerth();
-  containers = await createContainersEnv({ insecureRegistries: [registry.host] });
-  client = new OciClient(registry.url);
+  containers = await createContainersEnv({
+    insecureRegistries: [registry.host],
+    credentials: { [registry.host]: TEST_ADMIN },
+  });
+  client = new OciClient(registry.url, ADMIN_HEADERS);
   const refs = await writeStandardLayouts(join(work, 'in'));
   await containers.skopeo([
     'copy',

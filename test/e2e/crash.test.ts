@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, randomBlobLayer, sha256Digest, type BuiltManifest } from '../fixtures/image-builder.js';
 import { randomInt, seededRandom } from '../fixtures/random.js';
-import { e2eTarget } from '../helpers/berth.js';
+import { ADMIN_HEADERS, e2eTarget } from '../helpers/berth.js';
 import { startBerthProcess, type BerthProcess } from '../helpers/berth-process.js';
 import { freePort } from '../helpers/net.js';
 import { HttpStatusError, OciClient, type UploadMode } from '../helpers/oci-client.js';
@@ -54,7 +54,7 @@ describe.skipIf(e2eTarget() !== 'berth')(`kill -9 during concurrent pushes (seed
       const killAfterAcks = randomInt(rand, 2, IMAGES_PER_ROUND - WORKERS - 4);
       const extraDelayMs = randomInt(rand, 0, 25);
       const running = server!;
-      const client = new OciClient(running.url);
+      const client = new OciClient(running.url, ADMIN_HEADERS);
       let killed = false;
       const unexpected: string[] = [];
       let roundAcks = 0;
@@ -84,7 +84,7 @@ describe.skipIf(e2eTarget() !== 'berth')(`kill -9 during concurrent pushes (seed
 
       server = await startBerthProcess({ dataDir, port });
       await verifyAfterRestart(
-        new OciClient(server.url),
+        new OciClient(server.url, ADMIN_HEADERS),
         `round ${round + 1}: killed after ${roundAcks} acks + ${extraDelayMs} ms, ${queue.length} images never started`,
       );
     });

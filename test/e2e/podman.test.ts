@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Digest } from '../fixtures/image-builder.js';
 import { buildStandardImages, LAYERED_OUTPUT, writeStandardLayouts } from '../fixtures/standard-images.js';
 import type { StandardImages } from '../fixtures/standard-images.js';
-import { e2eTarget, startBerth, type RegistryUnderTest } from '../helpers/berth.js';
+import { e2eTarget, startBerth, type RegistryUnderTest, ADMIN_HEADERS, TEST_ADMIN } from '../helpers/berth.js';
 import { createContainersEnv, type ContainersEnv } from '../helpers/containers-env.js';
 import { OciClient } from '../helpers/oci-client.js';
 import { requireCommands } from '../helpers/run.js';
@@ -26,8 +26,11 @@ beforeAll(async () => {
   work = await tmp.make('podman');
   const refs = await writeStandardLayouts(join(work, 'in'));
   registry = await startBerth();
-  containers = await createContainersEnv({ insecureRegistries: [registry.host] });
-  client = new OciClient(registry.url);
+  containers = await createContainersEnv({
+    insecureRegistries: [registry.host],
+    credentials: { [registry.host]: TEST_ADMIN },
+  });
+  client = new OciClient(registry.url, ADMIN_HEADERS);
   const copy = (src: string, repo: string, ...flags: string[]) =>
     containers.skopeo(['copy', '-q', '--dest-tls-verify=false', ...flags, src, `docker://${registry.host}/${repo}`]);
   await copy(refs.busybox, 'e2e/busybox:1');

@@ -6,7 +6,7 @@ import { readOciLayout, writeDockerArchive } from '../fixtures/oci-layout.js';
 import { ARTIFACT_TYPE, buildStandardImages, writeStandardLayouts } from '../fixtures/standard-images.js';
 import type { StandardImages, StandardLayoutName } from '../fixtures/standard-images.js';
 import { readTar } from '../fixtures/tar.js';
-import { e2eTarget, startBerth, type RegistryUnderTest } from '../helpers/berth.js';
+import { e2eTarget, startBerth, type RegistryUnderTest, ADMIN_HEADERS, TEST_ADMIN } from '../helpers/berth.js';
 import { createContainersEnv, type ContainersEnv } from '../helpers/containers-env.js';
 import { OciClient } from '../helpers/oci-client.js';
 import { requireCommands } from '../helpers/run.js';
@@ -31,8 +31,11 @@ beforeAll(async () => {
   work = await tmp.make('skopeo');
   refs = await writeStandardLayouts(join(work, 'in'));
   registry = await startBerth();
-  containers = await createContainersEnv({ insecureRegistries: [registry.host] });
-  client = new OciClient(registry.url);
+  containers = await createContainersEnv({
+    insecureRegistries: [registry.host],
+    credentials: { [registry.host]: TEST_ADMIN },
+  });
+  client = new OciClient(registry.url, ADMIN_HEADERS);
 });
 
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OutputTail, waitForRegistry } from './net.js';
 import { stopChild } from './reference-registry.js';
+import { TEST_ADMIN } from './berth.js';
 
 /**
  * `berth serve` as a real child process (the built CLI, `node bin/berth.js`), for tests that must
@@ -63,7 +64,11 @@ export async function startBerthProcess(options: {
   const child = spawn(
     process.execPath,
     [BIN, 'serve', '--listen', listen, '--data-dir', options.dataDir, ...(options.args ?? [])],
-    { cwd: REPO_ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: REPO_ROOT,
+      env: { ...process.env, BERTH_ADMIN_PASSWORD: TEST_ADMIN.password, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const tail = new OutputTail();
   child.stdout?.on('data', (b: Buffer) => tail.push(b));

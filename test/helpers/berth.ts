@@ -11,6 +11,16 @@ import { makeTempDir, removeTempDir } from './tmp.js';
 
 export type TargetKind = 'berth' | 'reference';
 
+/** The first admin of every test server (BERTH_ADMIN_PASSWORD); satisfies the password policy. */
+export const TEST_ADMIN = { username: 'admin', password: 'Berth-Test-Admin-1' } as const;
+
+export function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+}
+
+/** Headers that authenticate as the test admin (the reference registry ignores them). */
+export const ADMIN_HEADERS = { authorization: basicAuth(TEST_ADMIN.username, TEST_ADMIN.password) };
+
 export interface RegistryUnderTest {
   kind: TargetKind;
   /** `http://127.0.0.1:PORT` */
@@ -42,6 +52,7 @@ export async function startBerth(options: StartBerthOptions = {}): Promise<Regis
   const ownDir = options.dataDir ? undefined : await makeTempDir('berth-data');
   const dataDir = options.dataDir ?? (ownDir as string);
   const server = await createServer({
+    adminPassword: TEST_ADMIN.password,
     config: {
       dataDir,
       listen: '127.0.0.1:0',

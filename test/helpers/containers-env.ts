@@ -22,6 +22,8 @@ export interface ContainersEnv {
   env: Record<string, string>;
   /** Adds `host:port` to registries.conf as an insecure (plain HTTP) registry. */
   allowInsecure(hostPort: string): Promise<void>;
+  /** Stores credentials for `host:port` in the auth file every tool reads (what `podman login` writes). */
+  setCredentials(hostPort: string, username: string, password: string): Promise<void>;
   skopeo(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   podman(args: readonly string[], options?: RunOptions): Promise<RunResult>;
   buildah(args: readonly string[], options?: RunOptions): Promise<RunResult>;
@@ -30,6 +32,8 @@ export interface ContainersEnv {
 
 export interface ContainersEnvOptions {
   insecureRegistries?: readonly string[];
+  /** Credentials per `host:port`, written to the auth file. */
+  credentials?: Record<string, { username: string; password: string }>;
   /** Default: overlay, or vfs when the temp dir is itself on overlayfs; BERTH_E2E_STORAGE_DRIVER overrides. */
   storageDriver?: 'overlay' | 'vfs';
 }
@@ -62,7 +66,12 @@ export async function createContainersEnv(options: ContainersEnvOptions = {}): P
     p('home/.config/containers/policy.json'),
     JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }),
   );
-  await writeFile(p('auth.json'), '{"auths":{}}');
+  const auths: Record<string, { auth: string }> = {};
+  const writeAuths = () => writeFile(p('auth.json'), JSON.stringify({ auths }), { mode: 0o600 });
+  for (const [host, c] of Object.entries(options.credentials ?? {})) {
+    auths[host] = { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') };
+  }
+  await writeAuths();
   const insecure = new Set(options.insecureRegistries ?? []);
   const writeRegistries = () => writeFile(p('registries.conf'), registriesConf([...insecure]));
   await writeRegistries();
@@ -93,6 +102,10 @@ export async function createContainersEnv(options: ContainersEnvOptions = {}): P
     async allowInsecure(hostPort) {
       insecure.add(hostPort);
       await writeRegistries();
+    },
+    async setCredentials(hostPort, username, password) {
+      auths[hostPort] = { auth: Buffer.from(`${username}:${password}`).toString('base64') };
+      await writeAuths();
     },
     skopeo: tool('skopeo'),
     podman: tool('podman'),

@@ -3,12 +3,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type BerthServer } from '../../server/index.js';
+import { ADMIN_HEADERS, TEST_ADMIN } from '../helpers/berth.js';
 
 /** A Berth on a free loopback port with its own data dir; `restart` keeps the data. */
 export async function startTestServer(extra: Record<string, unknown> = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'berth-it-'));
   const open = async () => {
-    const server = await createServer({ config: { dataDir, listen: '127.0.0.1:0', log: { level: 'warn' }, ...extra } });
+    const server = await createServer({
+      adminPassword: TEST_ADMIN.password,
+      config: { dataDir, listen: '127.0.0.1:0', log: { level: 'warn' }, ...extra },
+    });
     await server.listen();
     return server;
   };
@@ -36,14 +40,18 @@ export function blob(size: number): { bytes: Buffer; digest: string } {
   return { bytes, digest: sha256(bytes) };
 }
 
-/** A tiny HTTP helper over fetch that keeps responses' status, headers and bytes. */
-export function client(baseUrl: () => string) {
+/**
+ * A tiny HTTP helper over fetch that keeps responses' status, headers and bytes. It authenticates as
+ * the test admin unless given other headers (`null` for anonymous).
+ */
+export function client(baseUrl: () => string, auth: Record<string, string> | null = ADMIN_HEADERS) {
   return async function call(
     method: string,
     path: string,
     init: { body?: Buffer | string; headers?: Record<string, string> } = {},
   ) {
-    const res = await fetch(baseUrl() + path, { method, body: init.body, headers: init.headers, redirect: 'manual' });
+    const headers = { ...(auth ?? {}), ...init.headers };
+    const res = await fetch(baseUrl() + path, { method, body: init.body, headers, redirect: 'manual' });
     const body = Buffer.from(await res.arrayBuffer());
     return {
       status: res.status,

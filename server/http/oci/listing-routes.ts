@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Invalid } from '../../core/errors.js';
 import { MediaTypes } from '../../core/media-types.js';
 import type { RepositoryName } from '../../core/names.js';
+import { visibilityOf } from '../../auth/registry-access.js';
 import { queryOf, type OciServices } from './oci-context.js';
 
 /** Pages larger than this are cut, with a Link to the rest, so one request stays cheap. */
@@ -27,7 +28,14 @@ export async function listTags(
 export async function catalog(s: OciServices, req: FastifyRequest, reply: FastifyReply) {
   const q = queryOf(req);
   const n = pageSize(q.n, DEFAULT_CATALOG_PAGE);
-  const names = n === 0 ? [] : await s.meta.repositories.catalog(n + 1, q.last || undefined);
+  const visibility = await visibilityOf(req.security, s.meta);
+  const last = q.last || undefined;
+  const names =
+    n === 0
+      ? []
+      : visibility.all
+        ? await s.meta.repositories.catalog(n + 1, last)
+        : await s.meta.repositories.catalogVisible(visibility, n + 1, last);
   const page = names.slice(0, n);
   if (names.length > n) reply.header('link', nextLink('/v2/_catalog', n, page[page.length - 1]!));
   return reply.header('content-type', 'application/json').send(JSON.stringify({ repositories: page }));

@@ -5,7 +5,7 @@ import { isIndexMediaType } from '../../core/media-types.js';
 import type { RepositoryName } from '../../core/names.js';
 import type { Artifact } from '../../meta/meta-store.js';
 import { readBody } from '../body.js';
-import { v2Path, type OciServices } from './oci-context.js';
+import { actorOf, v2Path, type OciServices } from './oci-context.js';
 
 interface ManifestParams {
   repo: RepositoryName;
@@ -22,7 +22,7 @@ export async function getManifest(s: OciServices, req: FastifyRequest, reply: Fa
     return reply.header('content-length', artifact.size).send();
   }
   const body = await s.manifests.content(artifact);
-  s.manifests.recordPull(p.repo, artifact, p.reference);
+  s.manifests.recordPull(p.repo, artifact, p.reference, actorOf(req));
   return reply.send(body);
 }
 
@@ -33,7 +33,7 @@ export async function putManifest(s: OciServices, req: FastifyRequest, reply: Fa
     throw new TooLarge('SIZE_INVALID', `manifest exceeds ${MAX_MANIFEST_BYTES} bytes`);
   });
   if (body.length === 0) throw new Invalid('MANIFEST_INVALID', 'manifest body is empty');
-  const result = await s.manifests.put(p.repo, p.reference, body, req.headers['content-type']);
+  const result = await s.manifests.put(p.repo, p.reference, body, req.headers['content-type'], actorOf(req));
   reply
     .code(201)
     .header('location', v2Path(p.rawName, 'manifests', result.digest))
@@ -42,8 +42,8 @@ export async function putManifest(s: OciServices, req: FastifyRequest, reply: Fa
   return reply.send();
 }
 
-export async function deleteManifest(s: OciServices, _req: FastifyRequest, reply: FastifyReply, p: ManifestParams) {
-  await s.manifests.delete(p.repo, p.reference);
+export async function deleteManifest(s: OciServices, req: FastifyRequest, reply: FastifyReply, p: ManifestParams) {
+  await s.manifests.delete(p.repo, p.reference, actorOf(req));
   return reply.code(202).send();
 }
 

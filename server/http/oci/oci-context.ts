@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Actor } from '../../core/events.js';
 import type { BlobService } from '../../registry/blob-service.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { UploadService } from '../../registry/upload-service.js';
@@ -12,6 +13,17 @@ export interface OciServices {
   manifests: ManifestService;
   meta: MetaStore;
   log: Logger;
+  /** Whether a system administrator's push may create a missing project. */
+  autoCreateProjects: boolean;
+  /** The `service` of token challenges. */
+  tokenService: string;
+  /** Public base URL when configured; otherwise taken from each request. */
+  externalUrl: string | undefined;
+}
+
+/** The caller as events and the audit log name it. */
+export function actorOf(request: FastifyRequest): Actor {
+  return { name: request.security.name, clientIp: request.ip };
 }
 
 export type OciHandler<P> = (request: FastifyRequest, reply: FastifyReply, params: P) => Promise<unknown>;

@@ -2,6 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Unsupported } from '../../core/errors.js';
 import { resolveRepositoryName } from '../../core/names.js';
 import { ociErrorBody, toHttpError } from '../error-table.js';
+import {
+  authorizeBase,
+  authorizeCatalog,
+  authorizeRepository,
+  type ChallengeDetail,
+  type RegistryAction,
+} from './oci-authorize.js';
 import { deleteBlob, getBlob } from './blob-routes.js';
 import { catalog, listTags, referrers } from './listing-routes.js';
 import { deleteManifest, getManifest, putManifest } from './manifest-routes.js';
@@ -28,9 +35,14 @@ export function ociPlugin(services: OciServices) {
       const httpError = toHttpError(err);
       if (httpError.status >= 500) req.log.error({ err }, 'request failed');
       else req.log.debug({ code: httpError.code, msg: httpError.message }, 'request refused');
-      const detail = httpError.detail as { range?: string } | undefined;
+      const detail = httpError.detail as ({ range?: string } & ChallengeDetail) | undefined;
       if (httpError.status === 416 && detail?.range) reply.header('range', detail.range);
-      const body = ociErrorBody(httpError, String(req.id));
+      if (httpError.status === 401) reply.header('www-authenticate', challenge(services, req, detail));
+      // The challenge carries the scope; the body keeps only what a person reading it needs.
+      const body = ociErrorBody(
+        httpError.status === 401 ? { ...httpError, detail: undefined } : httpError,
+        String(req.id),
+      );
       reply.code(httpError.status).header('content-type', 'application/json');
       return req.method === 'HEAD' ? reply.header('content-length', Buffer.byteLength(body)).send() : reply.send(body);
     });
@@ -52,7 +64,17 @@ export function ociPlugin(services: OciServices) {
 
 async function base(req: FastifyRequest, reply: FastifyReply) {
   if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed(req);
+  authorizeBase(req);
   return reply.header('content-type', 'application/json').send('{}');
+}
+
+/** `Bearer realm=...,service=...,scope=...` per the distribution token-auth spec. */
+function challenge(s: OciServices, req: FastifyRequest, detail: ChallengeDetail | undefined): string {
+  const base = s.externalUrl ?? `${req.protocol}://${req.host}`;
+  let value = `Bearer realm="${base}/service/token",service="${s.tokenService}"`;
+  if (detail?.scope) value += `,scope="${detail.scope}"`;
+  if (detail?.insufficientScope) value += ',error="insufficient_scope"';
+  return value;
 }
 
 async function dispatch(s: OciServices, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -63,7 +85,10 @@ async function dispatch(s: OciServices, req: FastifyRequest, reply: FastifyReply
     case 'base':
       return base(req, reply);
     case 'catalog':
-      if (m === 'GET' || m === 'HEAD') return catalog(s, req, reply);
+      if (m === 'GET' || m === 'HEAD') {
+        authorizeCatalog(req);
+        return catalog(s, req, reply);
+      }
       break;
     case 'unknown':
       return reply
@@ -73,6 +98,8 @@ async function dispatch(s: OciServices, req: FastifyRequest, reply: FastifyReply
     default: {
       const repo = resolveRepositoryName(endpoint.name);
       const rawName = endpoint.name;
+      const action = actionFor(endpoint.kind, m);
+      if (action) await authorizeRepository(s, req, repo, action);
       switch (endpoint.kind) {
         case 'tags':
           if (m === 'GET' || m === 'HEAD') return listTags(s, req, reply, { repo, rawName });
@@ -109,6 +136,15 @@ async function dispatch(s: OciServices, req: FastifyRequest, reply: FastifyReply
     }
   }
   throw methodNotAllowed(req);
+}
+
+/** The registry action a request needs; undefined for a method the endpoint does not support (405 follows). */
+function actionFor(kind: string, method: string): RegistryAction | undefined {
+  if (method === 'GET' || method === 'HEAD') return kind === 'upload' ? 'push' : 'pull';
+  if (method === 'DELETE')
+    return kind === 'upload' ? 'push' : kind === 'manifest' || kind === 'blob' ? 'delete' : undefined;
+  if (method === 'PUT' || method === 'PATCH' || method === 'POST') return 'push';
+  return undefined;
 }
 
 function methodNotAllowed(req: FastifyRequest): Unsupported {

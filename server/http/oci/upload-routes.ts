@@ -3,6 +3,7 @@ import { RangeNotSatisfiable } from '../../core/errors.js';
 import { resolveRepositoryName, type RepositoryName } from '../../core/names.js';
 import type { ChunkRange, UploadState } from '../../registry/upload-service.js';
 import { hasBody } from '../body.js';
+import { mayMountFrom } from './oci-authorize.js';
 import { queryOf, v2Path, type OciServices } from './oci-context.js';
 
 interface UploadParams {
@@ -16,7 +17,10 @@ export async function startUpload(s: OciServices, req: FastifyRequest, reply: Fa
   const q = queryOf(req);
   if (q.mount && q.from) {
     const from = resolveRepositoryName(q.from);
-    if (await s.uploads.mount(p.repo, q.mount, from)) return blobCreated(reply, p.rawName, q.mount);
+    // Without read access to the source a mount would leak its blobs: fall back to a normal upload.
+    if ((await mayMountFrom(s, req, from)) && (await s.uploads.mount(p.repo, q.mount, from))) {
+      return blobCreated(reply, p.rawName, q.mount);
+    }
   }
   if (q.digest && hasBody(req.headers)) {
     const blob = await s.uploads.monolithic(p.repo, q.digest, req.raw);
