@@ -39,8 +39,16 @@ export interface SchemaMigrationsTable {
 export interface ProjectsTable {
   id: Generated<number>;
   name: string;
+  /** Mirrored as the `public` row of `project_metadata`. */
   public: number;
+  /** References `users.id` (set null when the user goes); null for system-created projects. */
+  owner_id: number | null;
   created_at: number;
+  updated_at: number;
+  /** Bytes; -1 for unlimited. */
+  storage_limit: Generated<number>;
+  /** Sum of the sizes of the project's distinct linked blobs (see `project_blobs`). */
+  storage_used: Generated<number>;
 }
 
 export interface RepositoriesTable {
