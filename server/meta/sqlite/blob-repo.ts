@@ -1,5 +1,6 @@
 import type { BlobInput, BlobRecord, BlobRepo } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
+import { ProjectUsage } from './project-usage.js';
 import type { SqliteRepositoryRepo } from './repository-repo.js';
 
 interface BlobRow {
@@ -9,19 +10,26 @@ interface BlobRow {
   created_at: number;
 }
 
-/** Blob records and their links to repositories. The bytes live in the BlobStore, not here. */
+/**
+ * Blob records and their links to repositories. The bytes live in the BlobStore, not here. Every link
+ * inserted or deleted here is counted in the project's storage usage (`ProjectUsage`), in the same
+ * transaction, and a link that would pass the project's quota is refused with `QuotaExceeded`.
+ */
 export class SqliteBlobRepo implements BlobRepo {
+  private readonly usage: ProjectUsage;
   private readonly upsert;
   private readonly insertLink;
   private readonly linked;
   private readonly byDigest;
   private readonly deleteLink;
+  private readonly repositoryByName;
 
   constructor(
     private readonly sql: SqlExecutor,
     private readonly repositories: SqliteRepositoryRepo,
   ) {
     const qb = sql.qb;
+    this.usage = new ProjectUsage(sql);
     this.upsert = sql.prepare((arg: ArgFn<{ digest: string; size: number; mediaType: string | null; now: number }>) =>
       qb
         .insertInto('blobs')
@@ -32,7 +40,9 @@ export class SqliteBlobRepo implements BlobRepo {
           oc
             .column('digest')
             .doUpdateSet((eb) => ({ media_type: eb.fn.coalesce('blobs.media_type', eb.ref('excluded.media_type')) })),
-        ),
+        )
+        // The stored size: what accounting charges now must be what it credits on unlink.
+        .returning('size'),
     );
     this.insertLink = sql.prepare((arg: ArgFn<{ repositoryId: number; digest: string; now: number }>) =>
       qb
@@ -52,13 +62,14 @@ export class SqliteBlobRepo implements BlobRepo {
     this.byDigest = sql.prepare((arg: ArgFn<{ digest: string }>) =>
       qb.selectFrom('blobs').selectAll().where('digest', '=', arg('digest')),
     );
-    this.deleteLink = sql.prepare((arg: ArgFn<{ repository: string; digest: string }>) =>
+    this.deleteLink = sql.prepare((arg: ArgFn<{ repositoryId: number; digest: string }>) =>
       qb
         .deleteFrom('repository_blobs')
-        .where('repository_id', '=', (eb) =>
-          eb.selectFrom('repositories').select('id').where('name', '=', arg('repository')),
-        )
+        .where('repository_id', '=', arg('repositoryId'))
         .where('digest', '=', arg('digest')),
+    );
+    this.repositoryByName = sql.prepare((arg: ArgFn<{ name: string }>) =>
+      qb.selectFrom('repositories').select(['id', 'project_id']).where('name', '=', arg('name')),
     );
   }
 
@@ -81,13 +92,24 @@ export class SqliteBlobRepo implements BlobRepo {
   }
 
   async unlink(repository: string, digest: string): Promise<boolean> {
-    return this.deleteLink.run({ repository, digest }) > 0;
+    return this.sql.transaction(() => {
+      const repo = this.repositoryByName.get({ name: repository });
+      if (!repo || this.deleteLink.run({ repositoryId: repo.id, digest }) === 0) return false;
+      this.usage.unlinkedSync(repo.project_id, digest);
+      return true;
+    });
   }
 
-  /** Upserts the blob row and links it. Synchronous, for use inside a transaction. */
+  /**
+   * Upserts the blob row and links it, charging the project when the blob is new to it. Throws
+   * `QuotaExceeded` when that would pass the project's limit. Synchronous: call it inside a
+   * transaction, which a refusal rolls back. Re-linking an already linked blob adds no statement.
+   */
   linkSync(repositoryId: number, blob: BlobInput, now: number): void {
-    this.upsert.run({ digest: blob.digest, size: blob.size, mediaType: blob.mediaType ?? null, now });
-    this.insertLink.run({ repositoryId, digest: blob.digest, now });
+    const stored = this.upsert.get({ digest: blob.digest, size: blob.size, mediaType: blob.mediaType ?? null, now });
+    if (!stored) throw new Error(`blob ${blob.digest} was not stored`);
+    if (this.insertLink.run({ repositoryId, digest: blob.digest, now }) === 0) return;
+    this.usage.linkedSync(repositoryId, blob.digest, stored.size);
   }
 
   /** Whether the digest is linked to the repository. Synchronous, for use inside a transaction. */
