@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { digestOf } from '../../server/core/digest.js';
 import { DomainError } from '../../server/core/errors.js';
+import { firstPage } from '../../server/meta/list-query.js';
 import type { CommitManifestInput, MetaStore } from '../../server/meta/meta-store.js';
 
 /**
@@ -93,7 +94,7 @@ export function describeMetaStoreContract(
         const again = await store.projects.ensure('team', { public: true });
         expect(again).toEqual(created);
         expect((await store.projects.ensure('open', { public: true })).public).toBe(true);
-        expect((await store.projects.list()).map((p) => p.name)).toEqual(['library', 'open', 'team']);
+        expect((await store.projects.list(firstPage())).items.map((p) => p.name)).toEqual(['library', 'open', 'team']);
         expect(await store.projects.get('nope')).toBeUndefined();
       });
     });
