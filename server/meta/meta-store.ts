@@ -123,11 +123,17 @@ export interface ProjectRepo {
    * may see). Sort: `name` (default), `creation_time`, `update_time`.
    */
   list(query: ListQuery): Promise<Page<Project>>;
-  /** Sets or removes (value null) metadata keys; `public` also updates the column. Throws `NotFound`. */
+  /**
+   * Sets or removes (value null) metadata keys; `public` also updates the column (removing it makes the
+   * project private; a value other than a boolean spelling is `Invalid`). Throws `NotFound`.
+   */
   updateMetadata(id: number, metadata: Record<string, string | null>, now?: Date): Promise<Project>;
   /** Throws `NotFound`. -1 for unlimited. A limit below current usage is allowed (pushes then fail). */
   setStorageLimit(id: number, bytes: number, now?: Date): Promise<void>;
-  /** Throws `Conflict` while the project has repositories; removes members, labels and metadata. */
+  /**
+   * Throws `Conflict` while the project has repositories, and for `library` (one-component names need
+   * it); removes members, labels and metadata. Audit entries stay.
+   */
   delete(id: number): Promise<boolean>;
 }
 
@@ -157,6 +163,8 @@ export interface BlobRepo {
   /**
    * Records a blob whose bytes are already durable in storage and links it to a repository, creating
    * the repository (and its project, when `createProject`) if missing. Idempotent.
+   * A blob new to the project adds its size to the project's usage; throws `QuotaExceeded` (writing
+   * nothing) when that would pass the project's storage limit. A blob the project already has is free.
    * Throws `NotFound(NAME_UNKNOWN)` when the project is missing and `createProject` is false.
    */
   link(input: { repository: string; project: string; createProject: boolean; blob: BlobInput }): Promise<void>;
@@ -198,7 +206,8 @@ export interface ArtifactRepo {
    * In one transaction: checks that every referenced blob is linked to the repository (else
    * `NotFound(MANIFEST_BLOB_UNKNOWN)`) and every child manifest is an artifact of it (else
    * `NotFound(MANIFEST_BLOB_UNKNOWN)`), links the manifest blob, stores or refreshes the artifact and
-   * its references, and moves the tag. Re-pushing identical content is idempotent.
+   * its references, and moves the tag. Re-pushing identical content is idempotent. The manifest blob
+   * counts against the project's quota like any linked blob (`QuotaExceeded`, nothing written).
    */
   commitManifest(input: CommitManifestInput): Promise<Artifact>;
   getByDigest(repository: string, digest: string): Promise<Artifact | undefined>;

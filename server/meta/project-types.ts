@@ -35,7 +35,10 @@ export interface ProjectMember {
 }
 
 export interface MemberRepo {
-  /** Throws `Conflict` when the entity is already a member, `NotFound` for an unknown project or user. */
+  /**
+   * Throws `Conflict` when the entity is already a member, `NotFound` for an unknown project or user,
+   * `Invalid` for an unknown role. Groups (`g`) are `Unsupported` until groups exist.
+   */
   add(
     projectId: number,
     entityType: 'u' | 'g',
@@ -76,7 +79,10 @@ export interface LabelRepo {
   update(id: number, patch: { name?: string; description?: string; color?: string }, now?: Date): Promise<Label>;
   /** Also detaches it from every artifact. */
   delete(id: number): Promise<boolean>;
-  /** Throws `Conflict` when already attached. */
+  /**
+   * Throws `Conflict` when already attached, `NotFound` for an unknown artifact or label, `Invalid` for
+   * a project label and an artifact of another project.
+   */
   attach(artifactId: number, labelId: number, now?: Date): Promise<void>;
   detach(artifactId: number, labelId: number): Promise<boolean>;
   /** Labels of each given artifact (artifacts without labels are absent from the map). */
