@@ -1,5 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ProjectRoleId } from '../meta/project-types.js';
+import { renderRbacMatrix } from './rbac-matrix.js';
 import {
   PROJECT_SELF,
   ROBOT_PROJECT_PERMISSIONS,
@@ -277,5 +280,14 @@ describe('token scopes (harbor src/core/service/token/creator.go resourceScopes)
     expect(registryActionsFor(forRole(ADMIN))).toEqual(new Set(['pull', 'push', 'delete', '*']));
     expect(registryActionsFor(publicProjectAllows)).toEqual(new Set(['pull']));
     expect(registryActionsFor(() => true)).toEqual(new Set(['pull', 'push', 'delete', 'scanner-pull', '*']));
+  });
+});
+
+describe('docs/rbac.md (generated from these tables)', () => {
+  it('matches renderRbacMatrix()', () => {
+    const path = fileURLToPath(new URL('../../docs/rbac.md', import.meta.url));
+    const rendered = renderRbacMatrix();
+    if (process.env['UPDATE_RBAC_DOC']) writeFileSync(path, rendered);
+    expect(readFileSync(path, 'utf8')).toBe(rendered);
   });
 });
