@@ -1,7 +1,10 @@
 import { NotFound, Invalid } from '../../core/errors.js';
-import type { Repository, RepositoryRepo } from '../meta-store.js';
+import type { ListQuery, Page } from '../list-query.js';
+import type { Repository, RepositoryRepo, RepositorySummary } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import type { SqliteProjectRepo } from './project-repo.js';
+import { ProjectUsage } from './project-usage.js';
+import { RepositoryListing } from './repository-listing.js';
 
 interface RepositoryRow {
   id: number;
@@ -20,6 +23,9 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
   private readonly insert;
   private readonly touch;
   private readonly page;
+  private readonly deleteById;
+  private readonly listing: RepositoryListing;
+  private readonly usage: ProjectUsage;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -47,6 +53,13 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
     this.page = sql.prepare((arg: ArgFn<{ last: string; limit: number }>) =>
       qb.selectFrom('repositories').select('name').where('name', '>', arg('last')).orderBy('name').limit(arg('limit')),
     );
+    // Artifacts (with their tags, references and children) and tags go through ON DELETE CASCADE;
+    // blob links are released explicitly first (see releaseBlobLinksSync).
+    this.deleteById = sql.prepare((arg: ArgFn<{ id: number }>) =>
+      qb.deleteFrom('repositories').where('id', '=', arg('id')),
+    );
+    this.listing = new RepositoryListing(sql);
+    this.usage = new ProjectUsage(sql);
   }
 
   async get(name: string): Promise<Repository | undefined> {
@@ -57,6 +70,32 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
   async catalog(limit: number, last?: string): Promise<string[]> {
     if (limit <= 0) return [];
     return this.page.all({ last: last ?? '', limit }).map((r) => r.name);
+  }
+
+  async catalogVisible(
+    visible: { projectIds: number[]; includePublic: boolean },
+    limit: number,
+    last?: string,
+  ): Promise<string[]> {
+    return this.listing.catalogVisible(visible, limit, last);
+  }
+
+  async list(query: ListQuery): Promise<Page<RepositorySummary>> {
+    return this.listing.list(query);
+  }
+
+  /**
+   * In one transaction: releases the repository's blob links (and the project's storage they held),
+   * then deletes the row, which cascades to its artifacts and tags. Bytes stay for GC.
+   */
+  async delete(name: string): Promise<boolean> {
+    return this.sql.transaction(() => {
+      const id = this.findId(name);
+      if (id === undefined) return false;
+      this.releaseBlobLinksSync(id);
+      this.deleteById.run({ id });
+      return true;
+    });
   }
 
   /** The repository's id, or undefined. Synchronous, for use inside a transaction. */
@@ -93,6 +132,15 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
   /** Records that the repository's content changed. */
   touchSync(id: number, now: number): void {
     this.touch.run({ id, now });
+  }
+
+  /**
+   * The one place where a repository's blob links go away: through the project's storage
+   * accounting, which deletes the links and credits the blobs no other repository of the project
+   * links. Must run before the repository row is deleted (the cascade would drop the links unaccounted).
+   */
+  private releaseBlobLinksSync(repositoryId: number): void {
+    this.usage.releaseRepositorySync(repositoryId);
   }
 }
 
