@@ -1,6 +1,14 @@
 import { Conflict } from '../../core/errors.js';
-import type { Artifact, ArtifactRepo, CommitManifestInput, ReferrerDescriptor } from '../meta-store.js';
+import type { ListQuery, Page } from '../list-query.js';
+import type {
+  Artifact,
+  ArtifactRepo,
+  ArtifactWithTags,
+  CommitManifestInput,
+  ReferrerDescriptor,
+} from '../meta-store.js';
 import type { ManifestCommitter } from './artifact-commit.js';
+import { listArtifacts } from './artifact-listing.js';
 import { selectArtifacts, toArtifact, toReferrer } from './artifact-rows.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import { PullRecorder, type PendingPull } from './pull-recorder.js';
@@ -16,6 +24,7 @@ export class SqliteArtifactRepo implements ArtifactRepo {
   private readonly deleteById;
   private readonly pulledArtifact;
   private readonly pulledTag;
+  private readonly childrenOf;
   private readonly pulls: PullRecorder;
 
   constructor(
@@ -98,6 +107,17 @@ export class SqliteArtifactRepo implements ArtifactRepo {
         )
         .where((eb) => eb.or([eb('pull_time', 'is', null), eb('pull_time', '<', arg('at'))])),
     );
+    // An index's children are rows of the same repository whose digest it lists. The index does not
+    // record its manifests' order, so push order (id) keeps the listing stable.
+    this.childrenOf = sql.prepare((arg: ArgFn<{ repository: string; digest: string }>) =>
+      selectArtifacts(qb)
+        .innerJoin('artifact_children as c', 'c.child_digest', 'a.digest')
+        .innerJoin('artifacts as p', 'p.id', 'c.parent_id')
+        .whereRef('p.repository_id', '=', 'a.repository_id')
+        .where('r.name', '=', arg('repository'))
+        .where('p.digest', '=', arg('digest'))
+        .orderBy('a.id'),
+    );
     this.pulls = new PullRecorder((batch) => this.writePulls(batch), onBackgroundError);
   }
 
@@ -146,6 +166,16 @@ export class SqliteArtifactRepo implements ArtifactRepo {
       this.deleteById.run({ id: artifact.id });
       return true;
     });
+  }
+
+  /** An unknown repository has no artifacts: an empty page (the query is still validated). */
+  async list(repository: string, query: ListQuery): Promise<Page<ArtifactWithTags>> {
+    return listArtifacts(this.sql, repository, query);
+  }
+
+  /** Empty for an unknown repository or digest, and for a manifest that is not an index. */
+  async children(repository: string, digest: string): Promise<Artifact[]> {
+    return this.childrenOf.all({ repository, digest }).map(toArtifact);
   }
 
   /**
