@@ -16,10 +16,10 @@ export async function registryActionsOf(
   if (security instanceof RegistryTokenSecurity) return security.repositoryActions(repository);
   if (!project) return security.isSysAdmin ? new Set(['pull', 'push', 'delete']) : new Set();
   const out = new Set<string>();
-  if (await security.can(project, 'repository', 'pull')) out.add('pull');
-  // Harbor grants push only together with pull: a push re-reads what it pushed (mounts, HEADs).
-  if (out.has('pull') && (await security.can(project, 'repository', 'push'))) out.add('push');
-  if (await security.can(project, 'repository', 'delete')) out.add('delete');
+  // As Harbor's token service: each action from its own `repository` permission, checked separately.
+  for (const action of ['pull', 'push', 'delete']) {
+    if (await security.can(project, 'repository', action)) out.add(action);
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 import type { MetaStore, Project } from '../meta/meta-store.js';
 import type { Robot, User } from '../meta/identity-types.js';
 import type { TokenAccess } from './token-service.js';
-import { publicProjectAllows, roleAllows } from './rbac.js';
+import { PROJECT_SELF, publicProjectAllows, roleAllows } from './rbac.js';
 import type { SecurityContext } from './security-context.js';
 
 /**
@@ -78,7 +78,9 @@ export class RobotSecurity implements SecurityContext {
     return this.grants('system', resource, action, '/');
   }
 
-  private grants(kind: 'project' | 'system', resource: string, action: string, namespace: string): boolean {
+  private grants(kind: 'project' | 'system', wanted: string, action: string, namespace: string): boolean {
+    // Role tables name the project itself '' (PROJECT_SELF); robot permissions call it `project`.
+    const resource = wanted === PROJECT_SELF ? 'project' : wanted;
     let allowed = false;
     for (const permission of this.robot.permissions) {
       if (permission.kind !== kind) continue;
