@@ -3,7 +3,6 @@ import type { ListQuery, Page } from '../list-query.js';
 import type { Repository, RepositoryRepo, RepositorySummary } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import type { SqliteProjectRepo } from './project-repo.js';
-import { ProjectUsage } from './project-usage.js';
 import { RepositoryListing } from './repository-listing.js';
 
 interface RepositoryRow {
@@ -25,7 +24,6 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
   private readonly page;
   private readonly deleteById;
   private readonly listing: RepositoryListing;
-  private readonly usage: ProjectUsage;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -59,7 +57,6 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
       qb.deleteFrom('repositories').where('id', '=', arg('id')),
     );
     this.listing = new RepositoryListing(sql);
-    this.usage = new ProjectUsage(sql);
   }
 
   async get(name: string): Promise<Repository | undefined> {
@@ -140,7 +137,7 @@ export class SqliteRepositoryRepo implements RepositoryRepo {
    * links. Must run before the repository row is deleted (the cascade would drop the links unaccounted).
    */
   private releaseBlobLinksSync(repositoryId: number): void {
-    this.usage.releaseRepositorySync(repositoryId);
+    this.projects.usage.releaseRepositorySync(repositoryId);
   }
 }
 
