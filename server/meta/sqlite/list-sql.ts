@@ -104,6 +104,7 @@ function condition(key: ListableKey, filter: Filter) {
       if (filter.values.length === 0) return sql<boolean>`1 = 0`;
       return sql<boolean>`${col} in (${sql.join(filter.values.map((v) => toSql(key, v)))})`;
     case 'and':
+      if (filter.values.length === 0) return sql<boolean>`1 = 1`;
       // A single-valued column equals every value only when they are all the same value.
       return sql<boolean>`(${sql.join(
         filter.values.map((v) => sql<boolean>`${col} = ${toSql(key, v)}`),
