@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../../core/events.js';
+import type { MetaStore } from '../../meta/meta-store.js';
+import type { StorageDriver } from '../../storage/storage-driver.js';
+
+/**
+ * What the Harbor API routes need, built once in the composition root (`app.ts`) and handed to
+ * every route module. Add a named field when a module needs a new service (no index signature, no
+ * service locator): the compiler then shows every place that must provide it.
+ */
+export interface ApiDeps {
+  meta: MetaStore;
+  /** The API's logger; request handlers log through `req.log`, which carries the request id. */
+  log: Logger;
+  events: EventBus;
+  /** The blob storage driver (health checks; services above it own the layout). */
+  storage: StorageDriver;
+  system: SystemFacts;
+}
+
+/** Facts about this installation that `/systeminfo` and `/health` report. */
+export interface SystemFacts {
+  /** Berth's own version (package.json). */
+  version: string;
+  /**
+   * The directory whose file system `/systeminfo/volumes` reports: the blob storage root with the
+   * filesystem driver, else the data directory.
+   */
+  volumeDir: string;
+  /** The storage driver's name, shown as `registry_storage_provider_name`. */
+  storageProvider: string;
+  /**
+   * The URL clients reach Berth at (`https://registry.example.com`); when unset, each request's own
+   * scheme and host are used.
+   */
+  externalUrl?: string;
+}

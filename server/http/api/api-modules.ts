@@ -1,0 +1,5 @@
+import type { ApiRouteModule } from './api-plugin.js';
+import { systemRoutes } from './system-routes.js';
+
+/** Every route module of the Harbor API, registered in this order. Add yours here. */
+export const API_MODULES: readonly ApiRouteModule[] = [systemRoutes];
