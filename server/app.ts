@@ -6,6 +6,7 @@ import { Authenticator } from './auth/authenticator.js';
 import { TokenService } from './auth/token-service.js';
 import type { Config } from './config/settings.js';
 import { EventBus } from './core/events.js';
+import { berthVersion } from './http/api/berth-version.js';
 import { buildHttpApp } from './http/http-app.js';
 import type { MetaStore } from './meta/meta-store.js';
 import { openSqliteMetaStore } from './meta/sqlite/sqlite-meta-store.js';
@@ -86,6 +87,18 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
   const http = await buildHttpApp({
     log,
     auth,
+    api: {
+      meta,
+      events,
+      storage: driver,
+      log: log.child({ module: 'api' }),
+      system: {
+        version: berthVersion(),
+        volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,
+        storageProvider: config.storage.driver,
+        externalUrl: config.http.externalUrl,
+      },
+    },
     oci: {
       uploads,
       blobs: blobService,

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { ApiDeps } from './api/api-deps.js';
+import { API_MODULES } from './api/api-modules.js';
+import { buildApiPlugin } from './api/api-plugin.js';
 import type { AuthServices } from './auth/auth-services.js';
 import { authHook } from './auth/request-auth.js';
 import './auth/request-security.js';
@@ -20,6 +23,7 @@ export async function buildHttpApp(options: {
   log: Logger;
   oci: OciServices;
   auth: AuthServices;
+  api: ApiDeps;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -52,5 +56,6 @@ export async function buildHttpApp(options: {
   await app.register(tokenRoutes(options.auth));
   await app.register(sessionRoutes(options.auth));
   await app.register(ociPlugin(options.oci));
+  await app.register(buildApiPlugin(options.api, API_MODULES));
   return app;
 }
