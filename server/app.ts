@@ -92,6 +92,10 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
       events,
       storage: driver,
       log: log.child({ module: 'api' }),
+      audit,
+      authenticator,
+      manifests,
+      blobs,
       system: {
         version: berthVersion(),
         volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,
@@ -108,6 +112,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
       autoCreateProjects: config.registry.autoCreateProjects,
       tokenService: config.auth.tokenService,
       externalUrl: config.http.externalUrl,
+      audit,
     },
   });
   /** Periodic clean-up: stale upload sessions, and staging files a crash left behind. */

@@ -7,8 +7,9 @@
  * - `k=v`        exact
  * - `k=~v`       fuzzy (substring, case-insensitive)
  * - `k=[a~b]`    range (either end may be absent)
- * - `k={a b c}`  and (every value must match; for multi-valued keys such as labels)
- * - `k=(a b c)`  or  (any value matches)
+ * - `k={a b c}`  or  (any value matches)
+ * - `k=(a b c)`  and (every value must match; for multi-valued keys such as labels)
+ * (As Harbor's `q` builder reads them; Harbor's replication sends `name={'p1' 'p2'}`.)
  */
 export type FilterValue = string | number | boolean;
 

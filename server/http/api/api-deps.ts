@@ -2,6 +2,10 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../../core/events.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { StorageDriver } from '../../storage/storage-driver.js';
+import type { Authenticator } from '../../auth/authenticator.js';
+import type { AuditWriter } from '../../notify/audit-writer.js';
+import type { ManifestService } from '../../registry/manifest-service.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 
 /**
  * What the Harbor API routes need, built once in the composition root (`app.ts`) and handed to
@@ -16,6 +20,14 @@ export interface ApiDeps {
   /** The blob storage driver (health checks; services above it own the layout). */
   storage: StorageDriver;
   system: SystemFacts;
+  /** Every create/update/delete the API performs is recorded here. */
+  audit: AuditWriter;
+  /** `invalidate()` after a password, user or robot change, so cached basic-auth checks are dropped. */
+  authenticator: Authenticator;
+  /** Artifact reads and deletes (deleting through it emits the events audit and webhooks rely on). */
+  manifests: ManifestService;
+  /** Content-addressed reads of small blobs (image configs). */
+  blobs: BlobStore;
 }
 
 /** Facts about this installation that `/systeminfo` and `/health` report. */

@@ -43,7 +43,7 @@ export function tokenRoutes(auth: AuthServices) {
         .flatMap((s) => s.split(' '))
         .filter(Boolean);
       const security = await callerOf(req);
-      return issue(reply, security, scopes, stringOf(q.service));
+      return issue(reply, security, scopes, stringOf(q.service), req.ip);
     });
 
     app.post('/service/token', async (req, reply) => {
@@ -55,7 +55,7 @@ export function tokenRoutes(auth: AuthServices) {
         throw new Invalid('UNSUPPORTED', 'username and password are required');
       const principal = await auth.authenticator.basic(form.username, form.password, req.ip);
       const scopes = (form.scope ?? '').split(' ').filter(Boolean);
-      return issue(reply, securityOf(principal, auth), scopes, form.service);
+      return issue(reply, securityOf(principal, auth), scopes, form.service, req.ip);
     });
   };
 
@@ -67,7 +67,13 @@ export function tokenRoutes(auth: AuthServices) {
     return securityOf(await auth.authenticator.basic(username, password, req.ip), auth);
   }
 
-  async function issue(reply: FastifyReply, security: SecurityContext, scopes: string[], service: string | undefined) {
+  async function issue(
+    reply: FastifyReply,
+    security: SecurityContext,
+    scopes: string[],
+    service: string | undefined,
+    clientIp: string | null,
+  ) {
     if (service !== undefined && service !== auth.tokens.service) {
       throw new Invalid(
         'UNSUPPORTED',
@@ -77,7 +83,7 @@ export function tokenRoutes(auth: AuthServices) {
     if (scopes.length > MAX_SCOPES) throw new Invalid('UNSUPPORTED', `at most ${MAX_SCOPES} scopes per token request`);
     const access: TokenAccess[] = [];
     for (const scope of scopes) {
-      const granted = await grant(security, scope);
+      const granted = await grant(security, scope, clientIp);
       if (granted) access.push(granted);
     }
     const kind = security.kind === 'user' || security.kind === 'robot' ? security.kind : 'anonymous';
@@ -90,7 +96,11 @@ export function tokenRoutes(auth: AuthServices) {
     });
   }
 
-  async function grant(security: SecurityContext, scope: string): Promise<TokenAccess | undefined> {
+  async function grant(
+    security: SecurityContext,
+    scope: string,
+    clientIp: string | null,
+  ): Promise<TokenAccess | undefined> {
     const first = scope.indexOf(':');
     const last = scope.lastIndexOf(':');
     if (first < 0 || last <= first) return undefined;
@@ -121,6 +131,20 @@ export function tokenRoutes(auth: AuthServices) {
     const held = await registryActionsOf(security, repository, project);
     const wanted = requested.has('*') ? REGISTRY_ACTIONS : [...requested];
     const actions = wanted.filter((a) => held.has(a));
+    const refused = wanted.filter((a) => !held.has(a) && REGISTRY_ACTIONS.includes(a));
+    if (refused.length > 0 && security.isAuthenticated) {
+      // An authenticated caller asking for more than it holds is worth a line in the audit log.
+      auth.audit.record({
+        username: security.name,
+        clientIp,
+        operation: refused.join(','),
+        resourceType: 'repository',
+        resource: repository,
+        project: project?.name ?? null,
+        success: false,
+        detail: `token request refused: ${refused.join(', ')}`,
+      });
+    }
     if (requested.has('*') && actions.length === REGISTRY_ACTIONS.length) actions.push('*');
     return actions.length > 0 ? { type: 'repository', name: repository, actions } : undefined;
   }

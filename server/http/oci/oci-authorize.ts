@@ -48,6 +48,16 @@ export async function authorizeRepository(
         : `repository name not known to registry: ${repo.name}`,
     );
   }
+  s.audit.record({
+    username: security.name,
+    clientIp: req.ip,
+    operation: action,
+    resourceType: 'repository',
+    resource: repo.name,
+    project: repo.project,
+    success: false,
+    detail: `${req.method} refused`,
+  });
   throw new Denied(`requested access to the resource is denied: ${action} on ${repo.name}`);
 }
 

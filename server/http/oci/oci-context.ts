@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Actor } from '../../core/events.js';
+import type { AuditWriter } from '../../notify/audit-writer.js';
 import type { BlobService } from '../../registry/blob-service.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { UploadService } from '../../registry/upload-service.js';
@@ -19,6 +20,8 @@ export interface OciServices {
   tokenService: string;
   /** Public base URL when configured; otherwise taken from each request. */
   externalUrl: string | undefined;
+  /** Refused requests of authenticated callers are recorded. */
+  audit: AuditWriter;
 }
 
 /** The caller as events and the audit log name it. */
