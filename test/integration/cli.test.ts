@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_HEADERS, TEST_ADMIN } from '../helpers/berth.js';
 
 // Runs the built CLI (`npm test` builds first), as users and other tools do.
 const BIN = join(import.meta.dirname, '../../bin/berth.js');
@@ -80,15 +81,21 @@ describe('berth CLI', () => {
 
   it('lets a running upload finish on SIGTERM, then exits cleanly', async () => {
     const port = await freePort();
-    const proc = run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info']);
+    const proc = run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info'], {
+      BERTH_ADMIN_PASSWORD: TEST_ADMIN.password,
+    });
     await waitForListening(proc);
     const base = `http://127.0.0.1:${port}`;
-    const post = await fetch(`${base}/v2/cli/app/blobs/uploads/`, { method: 'POST' });
+    const post = await fetch(`${base}/v2/cli/app/blobs/uploads/`, { method: 'POST', headers: ADMIN_HEADERS });
+    expect(post.status).toBe(202);
     const location = post.headers.get('location')!;
 
     // A PATCH in flight: headers and half the body sent, then SIGTERM, then the rest.
     const chunk = Buffer.alloc(64 * 1024, 7);
-    const patch = request(`${base}${location}`, { method: 'PATCH', headers: { 'content-length': chunk.length * 2 } });
+    const patch = request(`${base}${location}`, {
+      method: 'PATCH',
+      headers: { 'content-length': chunk.length * 2, ...ADMIN_HEADERS },
+    });
     const response = once(patch, 'response');
     patch.write(chunk);
     await new Promise((r) => setTimeout(r, 200));
@@ -101,5 +108,28 @@ describe('berth CLI', () => {
     expect(res.headers.range).toBe(`0-${chunk.length * 2 - 1}`);
     const result = await proc.done;
     expect(result.code).toBe(0);
+  });
+});
+
+describe('first start', () => {
+  it('generates the first admin password once, prints it, and writes it to a 0600 file', async () => {
+    const port = await freePort();
+    const dir = `${dataDir}-first`;
+    const proc = run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dir], { BERTH_ADMIN_PASSWORD: '' });
+    try {
+      await waitForListening(proc);
+      const file = join(dir, 'initial-admin-password');
+      const password = (await readFile(file, 'utf8')).trim();
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(proc.output()).toContain(`password ${password}`);
+      const res = await fetch(`http://127.0.0.1:${port}/v2/`, {
+        headers: { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.done;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
