@@ -1,5 +1,7 @@
 import { accessTokenRoutes } from './access-token-routes.js';
 import type { ApiRouteModule } from './api-plugin.js';
+import { artifactRoutes } from './artifact-routes.js';
+import { labelRoutes } from './label-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
 import { loginLockRoutes } from './login-lock-routes.js';
 import { robotRoutes } from './robot-routes.js';
@@ -7,4 +9,4 @@ import { userRoutes } from './user-routes.js';
 import { systemRoutes } from './system-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
-export const API_MODULES: readonly ApiRouteModule[] = [systemRoutes, userRoutes, accessTokenRoutes, robotRoutes, loginLockRoutes, repositoryRoutes];
+export const API_MODULES: readonly ApiRouteModule[] = [systemRoutes, userRoutes, accessTokenRoutes, robotRoutes, loginLockRoutes, repositoryRoutes, artifactRoutes, labelRoutes];
