@@ -7,6 +7,12 @@ import { loginLockRoutes } from './login-lock-routes.js';
 import { robotRoutes } from './robot-routes.js';
 import { userRoutes } from './user-routes.js';
 import { systemRoutes } from './system-routes.js';
+import { projectMemberRoutes } from './project-member-routes.js';
+import { projectMetadataRoutes } from './project-metadata-routes.js';
+import { projectRoutes } from './project-routes.js';
+import { quotaRoutes } from './quota-routes.js';
+import { searchRoutes } from './search-routes.js';
+import { statisticsRoutes } from './statistics-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
-export const API_MODULES: readonly ApiRouteModule[] = [systemRoutes, userRoutes, accessTokenRoutes, robotRoutes, loginLockRoutes, repositoryRoutes, artifactRoutes, labelRoutes];
+export const API_MODULES: readonly ApiRouteModule[] = [systemRoutes, userRoutes, accessTokenRoutes, robotRoutes, loginLockRoutes, repositoryRoutes, artifactRoutes, labelRoutes, projectRoutes, projectMetadataRoutes, projectMemberRoutes, quotaRoutes, statisticsRoutes, searchRoutes];
