@@ -3,6 +3,7 @@ import type { ApiRouteModule } from './api-plugin.js';
 import { artifactRoutes } from './artifact-routes.js';
 import { labelRoutes } from './label-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
+import { auditRoutes } from './audit-routes.js';
 import { loginLockRoutes } from './login-lock-routes.js';
 import { robotRoutes } from './robot-routes.js';
 import { userRoutes } from './user-routes.js';
