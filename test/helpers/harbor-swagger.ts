@@ -106,6 +106,11 @@ function toJsonSchema(node: unknown): unknown {
   }
   // In OpenAPI 2, `required` on a property schema (a boolean) is not JSON schema: drop it.
   if (typeof out.required === 'boolean') delete out.required;
+  // A bare `type: object` (no properties) is go-swagger's `interface{}`: any value, as Harbor's
+  // ExtraAttrs values (`architecture: "amd64"`) show.
+  if (out.type === 'object' && Object.keys(out).every((k) => k === 'type' || k === 'description')) {
+    delete out.type;
+  }
   const nullable = src['x-nullable'] === true || src['x-isnullable'] === true;
   return nullable ? { anyOf: [out, { type: 'null' }] } : out;
 }

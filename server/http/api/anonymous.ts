@@ -1,31 +1,9 @@
-import type { Project } from '../../meta/meta-store.js';
+import { AnonymousSecurity } from '../../auth/security-contexts.js';
 import type { SecurityContext } from '../../auth/security-context.js';
 
 /**
- * The caller nobody has authenticated, for API requests that reach a route before (or without) the
- * authentication hook: may read what a public project shows and nothing of the system. Deliberately
- * narrow; the authentication hook's own anonymous context is the authority once it is installed.
+ * The caller nobody has authenticated, for API requests that reach a route without the
+ * authentication hook (plugin tests): the same rules as the hook's anonymous context, Harbor's
+ * public-project permissions and nothing of the system.
  */
-const PUBLIC_READS = new Set([
-  'project:read',
-  'repository:list',
-  'repository:read',
-  'repository:pull',
-  'artifact:list',
-  'artifact:read',
-  'tag:list',
-]);
-
-export const ANONYMOUS_SECURITY: SecurityContext = Object.freeze({
-  kind: 'anonymous' as const,
-  name: 'anonymous',
-  userId: null,
-  isAuthenticated: false,
-  isSysAdmin: false,
-  async can(project: Project, resource: string, action: string): Promise<boolean> {
-    return project.public && PUBLIC_READS.has(`${resource}:${action}`);
-  },
-  async canSystem(): Promise<boolean> {
-    return false;
-  },
-});
+export const ANONYMOUS_SECURITY: SecurityContext = new AnonymousSecurity();
