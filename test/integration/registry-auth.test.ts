@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -191,5 +192,40 @@ describe('the catalog', () => {
     const res = await admin('GET', '/v2/_catalog');
     expect(res.json().repositories).toEqual(['library/open', 'secret/app']);
     expect((await anonymous('GET', '/v2/_catalog')).status).toBe(401);
+  });
+});
+
+describe('names that could escape their repository', () => {
+  /** Sends the path byte for byte: fetch would normalise `..` and escapes away. */
+  function raw(path: string, method = 'GET'): Promise<{ status: number; body: string }> {
+    const u = new URL(server.url);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        { host: u.hostname, port: u.port, path, method, headers: { authorization: adminBasic } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('refuses .. segments and encoded slashes with NAME_INVALID, even for the admin, and changes nothing', async () => {
+    for (const path of [
+      '/v2/library/../secret/app/manifests/v1',
+      '/v2/secret/app/../app/manifests/v1',
+      '/v2/./secret/app/manifests/v1',
+      '/v2/secret%2Fapp/manifests/v1',
+      '/v2/secret%2fapp/tags/list',
+    ]) {
+      const res = await raw(path);
+      expect(res.status, path).toBe(400);
+      expect(JSON.parse(res.body).errors[0].code, path).toBe('NAME_INVALID');
+    }
+    expect((await raw('/v2/secret%2Fapp/manifests/v1', 'DELETE')).status).toBe(400);
+    expect((await admin('GET', '/v2/secret/app/tags/list')).json().tags).toEqual(['v1']);
   });
 });

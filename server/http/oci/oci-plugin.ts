@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Unsupported } from '../../core/errors.js';
+import { Invalid, Unsupported } from '../../core/errors.js';
 import { resolveRepositoryName } from '../../core/names.js';
 import { ociErrorBody, toHttpError } from '../error-table.js';
 import {
@@ -78,6 +78,9 @@ function challenge(s: OciServices, req: FastifyRequest, detail: ChallengeDetail 
 }
 
 async function dispatch(s: OciServices, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const rawPath = req.url.split('?', 1)[0] ?? '';
+  // An encoded slash would let one name be spelled two ways; names are plain path components.
+  if (/%2f|%5c/i.test(rawPath)) throw new Invalid('NAME_INVALID', 'encoded slashes are not allowed in names');
   const rest = (req.params as { '*': string })['*'];
   const endpoint = parseOciPath(rest);
   const m = req.method;
