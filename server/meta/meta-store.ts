@@ -119,8 +119,9 @@ export interface ProjectRepo {
   /** Throws `Conflict` when the name is taken. */
   create(project: NewProject, now?: Date): Promise<Project>;
   /**
-   * Keys: `name` (exact, fuzzy), `public` (exact), `owner_id` (exact), `project_id` (or: ids the caller
-   * may see). Sort: `name` (default), `creation_time`, `update_time`.
+   * Keys: `name` (exact, fuzzy), `public` (exact), `owner_id` (exact), `project_id` (or: ids),
+   * `public_or_id` (or: public projects plus these ids, what a non-admin may see).
+   * Sort: `name` (default), `creation_time`, `update_time`.
    */
   list(query: ListQuery): Promise<Page<Project>>;
   /**

@@ -60,11 +60,9 @@ export async function projectIds(meta: MetaStore, filters: Filter[]): Promise<nu
 
 /**
  * The filter that restricts a project listing to what the caller sees, or undefined when they see
- * everything. The project repository filters by id list (`project_id`, or), so the public projects'
- * ids are collected here and joined with the caller's own.
+ * everything: public projects plus the caller's own, in one SQL condition.
  */
-export async function visibilityFilter(meta: MetaStore, visibility: Visibility): Promise<Filter | undefined> {
+export async function visibilityFilter(_meta: MetaStore, visibility: Visibility): Promise<Filter | undefined> {
   if (visibility.all) return undefined;
-  const ids = new Set([...visibility.ownIds, ...(await publicProjectIds(meta))]);
-  return { key: 'project_id', kind: 'or', values: [...ids] };
+  return { key: 'public_or_id', kind: 'or', values: visibility.ownIds };
 }

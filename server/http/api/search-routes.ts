@@ -1,5 +1,4 @@
 import type { Filter } from '../../meta/list-query.js';
-import type { RepositorySummary } from '../../meta/meta-store.js';
 import { unprocessable } from './api-errors.js';
 import type { ApiRouteModule } from './api-plugin.js';
 import type { RawQuery } from './harbor-query.js';
@@ -34,16 +33,14 @@ export const searchRoutes: ApiRouteModule = (app, deps) => {
     const views = projectViews(meta, req);
     const project = await Promise.all(projects.items.map((p) => views.toJson(p)));
 
-    const inProjects: Filter[] = visible ? [visible] : [];
-    const repositories =
-      visible?.kind === 'or' && visible.values.length === 0
-        ? { items: [] as RepositorySummary[], total: 0 }
-        : await meta.repositories.list({
-            filters: [...nameFilter, ...inProjects],
-            sort: [{ key: 'name', desc: false }],
-            offset: 0,
-            limit: SEARCH_LIMIT,
-          });
+    const inProjects: Filter[] =
+      visible?.kind === 'or' ? [{ key: 'public_or_project_id', kind: 'or', values: visible.values }] : [];
+    const repositories = await meta.repositories.list({
+      filters: [...nameFilter, ...inProjects],
+      sort: [{ key: 'name', desc: false }],
+      offset: 0,
+      limit: SEARCH_LIMIT,
+    });
     const projectById = new Map<number, { name: string; public: boolean }>();
     for (const id of new Set(repositories.items.map((r) => r.projectId))) {
       const p = await meta.projects.getById(id);

@@ -17,6 +17,17 @@ const LIST_SPEC: ListSpec = {
     public: { column: 'p.public', type: 'boolean' },
     owner_id: { column: 'p.owner_id', type: 'number' },
     project_id: { column: 'p.id', type: 'number', ops: ['or'] },
+    // What a non-admin may list: every public project plus the given ids (memberships). The ids go
+    // as one JSON parameter, so the list never runs into SQLite's parameter limit.
+    public_or_id: {
+      column: 'p.id',
+      type: 'number',
+      ops: ['or'],
+      custom: (filter) => {
+        const ids = filter.kind === 'or' ? filter.values.map(Number).filter(Number.isSafeInteger) : [];
+        return raw<boolean>`(p.public = 1 or p.id in (select value from json_each(${JSON.stringify(ids)})))`;
+      },
+    },
   },
   sortable: { name: 'p.name', creation_time: 'p.created_at', update_time: 'p.updated_at' },
   defaultSort: [{ column: 'p.name', desc: false }],

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { ListQuery, Page } from '../list-query.js';
 import type { RepositorySummary } from '../meta-store.js';
 import type { SqlExecutor } from './executor.js';
@@ -21,6 +22,16 @@ export const REPOSITORY_LIST_SPEC: ListSpec = {
   keys: {
     name: { column: 'r.name', type: 'text', ops: ['fuzzy'] },
     project_id: { column: 'r.project_id', type: 'number', ops: ['or'] },
+    // Repositories of public projects plus of the given project ids (what a non-admin may see).
+    public_or_project_id: {
+      column: 'r.project_id',
+      type: 'number',
+      ops: ['or'],
+      custom: (filter) => {
+        const ids = filter.kind === 'or' ? filter.values.map(Number).filter(Number.isSafeInteger) : [];
+        return sql<boolean>`(r.project_id in (select id from projects where public = 1) or r.project_id in (select value from json_each(${JSON.stringify(ids)})))`;
+      },
+    },
   },
   sortable: { name: 'r.name', creation_time: 'r.created_at', update_time: 'r.updated_at' },
   defaultSort: [
