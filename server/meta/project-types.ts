@@ -114,7 +114,7 @@ export interface AuditRepo {
   append(entries: Omit<AuditEntry, 'id'>[]): Promise<void>;
   /**
    * Keys: `username`, `operation`, `resource_type`, `resource` (exact, fuzzy, or), `op_time` (range, ms
-   * or Date), `project_id` (exact), `success` (exact). Sort: `op_time` (default, newest first), `id`.
+   * or Date), `project_id` (exact, or), `success` (exact). Sort: `op_time` (default, newest first), `id`.
    */
   list(query: ListQuery): Promise<Page<AuditEntry>>;
   /** Deletes entries older than `olderThan`, then the oldest beyond `keepRows`; returns rows deleted. */

@@ -135,8 +135,13 @@ export class UploadService {
 
   private async finish(repo: RepositoryName, id: string, digest: string) {
     const blob = await this.deps.blobs.commitUpload(id, digest);
-    await this.link(repo, { digest: blob.digest, size: blob.size, mediaType: null }, false);
-    await this.deps.meta.uploads.delete(id);
+    try {
+      await this.link(repo, { digest: blob.digest, size: blob.size, mediaType: null }, false);
+    } finally {
+      // Committed bytes are content-addressed and safe; a refused link (quota) leaves them for GC,
+      // and the session is over either way.
+      await this.deps.meta.uploads.delete(id);
+    }
     return blob;
   }
 
@@ -155,9 +160,11 @@ export class UploadService {
   }
 
   private async discard(id: string): Promise<void> {
-    await this.deps.blobs
-      .cancelUpload(id)
-      .catch((err: unknown) => this.deps.log.warn({ err, id }, 'upload cleanup failed'));
+    await this.deps.blobs.cancelUpload(id).catch((err: unknown) => {
+      // Already committed (then refused, e.g. by the quota) or already gone: nothing left to clean.
+      if (err instanceof NotFound) return;
+      this.deps.log.warn({ err, id }, 'upload cleanup failed');
+    });
     await this.deps.meta.uploads.delete(id);
   }
 

@@ -147,9 +147,7 @@ describe('who may read what', () => {
     expect(beta.body.every((e) => e.resource.startsWith('beta/'))).toBe(true);
   });
 
-  // Skipped until AuditRepo.list accepts `or` on `project_id` (sqlite/audit-repo.ts allows `exact`
-  // only, so the route's filter is refused with 400); passes with `ops: ['or']` on that key.
-  it.skip('an admin of several projects sees each of them', async () => {
+  it('an admin of several projects sees each of them', async () => {
     await seedUser(server.dataDir, 'both-admin', 'Both-Admin-1');
     await seedMember(server.dataDir, 'alpha', 'both-admin', 1);
     await seedMember(server.dataDir, 'beta', 'both-admin', 1);

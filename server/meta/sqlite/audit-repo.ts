@@ -17,7 +17,7 @@ const LIST_SPEC: ListSpec = {
     resource_type: { column: 'a.resource_type', type: 'text', ops: TEXT_OPS },
     resource: { column: 'a.resource', type: 'text', ops: TEXT_OPS },
     op_time: { column: 'a.op_time', type: 'time', ops: ['range'] },
-    project_id: { column: 'a.project_id', type: 'number' },
+    project_id: { column: 'a.project_id', type: 'number', ops: ['or'] },
     success: { column: 'a.success', type: 'boolean' },
   },
   sortable: { op_time: 'a.op_time', id: 'a.id' },
