@@ -231,7 +231,9 @@ describe('BlobStore', () => {
       const data = randomBytes(4000);
       await store.append(ID, body(data));
       const digest = digestOf(data, 'sha512');
-      await expect(store.commitUpload(ID, digestOf(data, 'sha512').replace(/.$/, '0'))).rejects.toMatchObject({
+      // Change the last hex digit (to a different one: replacing it with a fixed '0' was a no-op 1 time in 16).
+      const wrong = digest.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+      await expect(store.commitUpload(ID, wrong)).rejects.toMatchObject({
         code: 'DIGEST_INVALID',
       });
       expect(await store.commitUpload(ID, digest)).toEqual({ digest, size: 4000 });

@@ -81,9 +81,13 @@ describe('berth CLI', () => {
 
   it('lets a running upload finish on SIGTERM, then exits cleanly', async () => {
     const port = await freePort();
-    const proc = run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'info'], {
-      BERTH_ADMIN_PASSWORD: TEST_ADMIN.password,
-    });
+    // A data dir of its own: the admin password is only taken when the database is new.
+    const proc = run(
+      ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', `${dataDir}-term`, '--log-level', 'info'],
+      {
+        BERTH_ADMIN_PASSWORD: TEST_ADMIN.password,
+      },
+    );
     await waitForListening(proc);
     const base = `http://127.0.0.1:${port}`;
     const post = await fetch(`${base}/v2/cli/app/blobs/uploads/`, { method: 'POST', headers: ADMIN_HEADERS });
@@ -108,6 +112,7 @@ describe('berth CLI', () => {
     expect(res.headers.range).toBe(`0-${chunk.length * 2 - 1}`);
     const result = await proc.done;
     expect(result.code).toBe(0);
+    await rm(`${dataDir}-term`, { recursive: true, force: true });
   });
 });
 
