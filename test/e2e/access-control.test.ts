@@ -117,4 +117,71 @@ run('a private project with a developer and a guest', () => {
     }
     expect((await api('GET', '/projects/team/logs')).status).toBe(200);
   });
+
+  it('lets a project robot pull with skopeo and nothing more', async () => {
+    const created = await api('POST', '/robots', {
+      name: 'ci',
+      level: 'project',
+      duration: 30,
+      permissions: [
+        {
+          kind: 'project',
+          namespace: 'team',
+          access: [{ resource: 'repository', action: 'pull' }],
+        },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const robot = created.json as { name: string; secret: string };
+    expect(robot.name).toBe('robot$team+ci');
+    const robotCreds = `${robot.name}:${robot.secret}`;
+    const out = join(await tmp.make('robot-pull'), 'layout');
+    await containers.skopeo([
+      'copy',
+      '-q',
+      '--src-tls-verify=false',
+      `--src-creds=${robotCreds}`,
+      `docker://${registry.host}/team/app:1`,
+      `oci:${out}:1`,
+    ]);
+    const push = await containers.skopeo(
+      [
+        'copy',
+        '-q',
+        '--dest-tls-verify=false',
+        `--dest-creds=${robotCreds}`,
+        busyboxLayout,
+        `docker://${registry.host}/team/app:robot`,
+      ],
+      { allowFailure: true },
+    );
+    expect(push.code).not.toBe(0);
+    const wrong = await containers.skopeo(
+      ['inspect', '--tls-verify=false', `--creds=${robot.name}:not-the-secret`, `docker://${registry.host}/team/app:1`],
+      { allowFailure: true },
+    );
+    expect(wrong.code).not.toBe(0);
+  });
+
+  it('takes a personal access token in place of the password, until it is deleted', async () => {
+    const devAuth = { authorization: basicAuth(DEV.username, DEV.password) };
+    const created = await api('POST', '/users/current/tokens', { name: 'laptop', expires_in_days: 7 }, devAuth);
+    expect(created.status).toBe(201);
+    const { id, token } = created.json as { id: number; token: string };
+    const tokenCreds = `${DEV.username}:${token}`;
+    await containers.skopeo([
+      'copy',
+      '-q',
+      '--dest-tls-verify=false',
+      `--dest-creds=${tokenCreds}`,
+      busyboxLayout,
+      `docker://${registry.host}/team/app:by-token`,
+    ]);
+    expect((await api('DELETE', `/users/current/tokens/${id}`, undefined, devAuth)).status).toBe(200);
+    const after = await containers.skopeo(
+      ['inspect', '--tls-verify=false', `--creds=${tokenCreds}`, `docker://${registry.host}/team/app:by-token`],
+      { allowFailure: true },
+    );
+    expect(after.code).not.toBe(0);
+  });
 });
