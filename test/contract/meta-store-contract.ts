@@ -439,6 +439,19 @@ export function describeMetaStoreContract(
           { timeout: 5000, interval: 100 },
         );
       });
+
+      it('counts every pull of the repository', async () => {
+        const artifact = await pushImage({ tag: 'v1' });
+        for (let i = 0; i < 5; i++)
+          await store.artifacts.markPulled(REPO, artifact.digest, T1, i % 2 ? 'v1' : undefined);
+        await vi.waitFor(
+          async () => {
+            const page = await store.repositories.list({ filters: [], sort: [], offset: 0, limit: 10 });
+            expect(page.items.find((r) => r.name === REPO)?.pullCount).toBe(5);
+          },
+          { timeout: 5000, interval: 100 },
+        );
+      });
     });
   });
 }

@@ -24,6 +24,7 @@ export class SqliteArtifactRepo implements ArtifactRepo {
   private readonly deleteById;
   private readonly pulledArtifact;
   private readonly pulledTag;
+  private readonly countPulls;
   private readonly childrenOf;
   private readonly pulls: PullRecorder;
 
@@ -118,6 +119,12 @@ export class SqliteArtifactRepo implements ArtifactRepo {
         .where('p.digest', '=', arg('digest'))
         .orderBy('a.id'),
     );
+    this.countPulls = sql.prepare((arg: ArgFn<{ repository: string; count: number }>) =>
+      qb
+        .updateTable('repositories')
+        .set((eb) => ({ pull_count: eb('pull_count', '+', arg('count')) }))
+        .where('name', '=', arg('repository')),
+    );
     this.pulls = new PullRecorder((batch) => this.writePulls(batch), onBackgroundError);
   }
 
@@ -183,7 +190,7 @@ export class SqliteArtifactRepo implements ArtifactRepo {
    * client pulled by tag, also stamps that tag's pull time.
    */
   async markPulled(repository: string, digest: string, at: Date, tag?: string): Promise<void> {
-    this.pulls.record({ repository, digest, tag: tag ?? null, at: at.getTime() });
+    this.pulls.record({ repository, digest, tag: tag ?? null, at: at.getTime(), count: 1 });
   }
 
   /** Writes pending pull times; called by the store's close(). */
@@ -194,10 +201,13 @@ export class SqliteArtifactRepo implements ArtifactRepo {
   private writePulls(batch: PendingPull[]): void {
     // One transaction, hence one fsync, for the whole batch.
     this.sql.transaction(() => {
+      const perRepository = new Map<string, number>();
       for (const pull of batch) {
         this.pulledArtifact.run(pull);
         if (pull.tag !== null) this.pulledTag.run({ ...pull, tag: pull.tag });
+        perRepository.set(pull.repository, (perRepository.get(pull.repository) ?? 0) + pull.count);
       }
+      for (const [repository, count] of perRepository) this.countPulls.run({ repository, count });
     });
   }
 }

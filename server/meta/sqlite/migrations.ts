@@ -4,6 +4,7 @@ import { DEFAULT_PROJECT } from '../../core/names.js';
 import { MetaStoreError } from '../meta-errors.js';
 import { identityMigration } from './migration-003-identity.js';
 import { projectsMigration } from './migration-004-projects.js';
+import { pullCountMigration } from './migration-005-pull-count.js';
 import { createQueryBuilder, translateError } from './executor.js';
 import type { SchemaMigrationsTable } from './schema.js';
 
@@ -121,6 +122,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   identityMigration,
   projectsMigration,
+  pullCountMigration,
 ];
 
 /**

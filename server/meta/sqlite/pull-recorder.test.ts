@@ -9,11 +9,12 @@ describe('PullRecorder', () => {
     vi.useRealTimers();
   });
 
-  const pull = (digest: string, at: number, tag: string | null = null): PendingPull => ({
+  const pull = (digest: string, at: number, tag: string | null = null, count = 1): PendingPull => ({
     repository: 'library/app',
     digest,
     tag,
     at,
+    count,
   });
 
   it('writes at most once per interval, keeping the latest time per key', () => {
@@ -32,7 +33,7 @@ describe('PullRecorder', () => {
     vi.advanceTimersByTime(999);
     expect(batches).toEqual([]);
     vi.advanceTimersByTime(1);
-    expect(batches).toEqual([[pull('a', 9), pull('a', 8, 'v1'), pull('b', 1)]]);
+    expect(batches).toEqual([[pull('a', 9, null, 3), pull('a', 8, 'v1'), pull('b', 1)]]);
     vi.advanceTimersByTime(5000);
     expect(batches).toHaveLength(1);
   });
@@ -55,7 +56,8 @@ describe('PullRecorder', () => {
     fail = false;
     recorder.record(pull('a', 2));
     vi.advanceTimersByTime(1000);
-    expect(batches).toEqual([[pull('a', 2)]]);
+    // The failed pull is not lost: the retried entry carries the latest time and both pulls.
+    expect(batches).toEqual([[pull('a', 2, null, 2)]]);
   });
 
   it('flushes on close and ignores later records', () => {

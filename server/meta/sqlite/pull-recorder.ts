@@ -5,6 +5,8 @@ export interface PendingPull {
   /** The tag the client pulled by, when it pulled by tag. */
   tag: string | null;
   at: number;
+  /** How many pulls this entry stands for (merged entries add up). */
+  count: number;
 }
 
 /**
@@ -59,7 +61,8 @@ export class PullRecorder {
   private merge(pull: PendingPull): void {
     const key = `${pull.repository}\0${pull.digest}\0${pull.tag ?? ''}`;
     const known = this.pending.get(key);
-    if (!known || known.at < pull.at) this.pending.set(key, pull);
+    if (!known) this.pending.set(key, pull);
+    else this.pending.set(key, { ...(known.at < pull.at ? pull : known), count: known.count + pull.count });
   }
 
   private schedule(): void {

@@ -12,6 +12,7 @@ interface SummaryRow {
   created_at: number;
   updated_at: number;
   artifact_count: number;
+  pull_count: number;
 }
 
 /**
@@ -75,6 +76,7 @@ export class RepositoryListing {
       'r.name',
       'r.created_at',
       'r.updated_at',
+      'r.pull_count',
       eb
         .selectFrom('artifacts as a')
         .select((sub) => sub.fn.countAll<number>().as('n'))
@@ -93,8 +95,6 @@ function toSummary(row: SummaryRow): RepositorySummary {
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     artifactCount: row.artifact_count,
-    // Not stored yet: artifacts keep only their last pull time. Counting needs a counter column,
-    // which the pull recorder's batches would increment.
-    pullCount: 0,
+    pullCount: row.pull_count,
   };
 }

@@ -58,6 +58,8 @@ export interface RepositoriesTable {
   name: string;
   created_at: number;
   updated_at: number;
+  /** Manifest GETs served, counted in the batched pull writes (a crash may lose the last second). */
+  pull_count: Generated<number>;
 }
 
 export interface BlobsTable {
