@@ -24,7 +24,13 @@ export async function ensureInitialAdmin(options: {
 }): Promise<void> {
   if (await options.meta.users.getByName(ADMIN_USERNAME)) return;
   const given = options.password;
-  if (given !== undefined && given !== '') assertPasswordPolicy(given);
+  if (given !== undefined && given !== '') {
+    try {
+      assertPasswordPolicy(given);
+    } catch (err) {
+      throw new Error(`BERTH_ADMIN_PASSWORD is not accepted: ${(err as Error).message}`, { cause: err });
+    }
+  }
   const password = given || generatePassword();
   const created = await options.meta.users.create({
     username: ADMIN_USERNAME,
