@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../server/meta/project-types.js';
 import {
   MediaType,
   allBlobs,
@@ -12,7 +11,17 @@ import {
   sha256Digest,
   type BuiltManifest,
 } from '../fixtures/image-builder.js';
-import { basicAuth } from '../helpers/berth.js';
+import {
+  DEV,
+  GUEST,
+  MAINT,
+  OUTSIDER,
+  apiCallers,
+  auditEntries,
+  parseJson,
+  send,
+  type Json,
+} from '../helpers/harbor-api.js';
 import {
   expectHarborErrors,
   expectMatchesSwagger,
@@ -20,7 +29,7 @@ import {
   expectProperties,
 } from '../helpers/harbor-swagger.js';
 import { seed, seedMember, seedUser } from '../helpers/seed.js';
-import { client, startTestServer, type Call } from './oci-client.js';
+import { startTestServer, type Call } from './oci-client.js';
 
 /**
  * Repositories, artifacts, tags and additions over HTTP, on real pushes: what each role may see and
@@ -28,29 +37,7 @@ import { client, startTestServer, type Call } from './oci-client.js';
  */
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const GUEST = { username: 'gina', password: 'Gina-Password-1' };
-const DEV = { username: 'dave', password: 'Dave-Password-1' };
-const MAINT = { username: 'mia', password: 'Mia-Password-1' };
-const OUTSIDER = { username: 'otto', password: 'Otto-Password-1' };
-
-const admin = client(() => server.url);
-const anonymous = client(() => server.url, null);
-const as = (u: { username: string; password: string }) =>
-  client(() => server.url, { authorization: basicAuth(u.username, u.password) });
-const guest = as(GUEST);
-const developer = as(DEV);
-const maintainer = as(MAINT);
-const outsider = as(OUTSIDER);
-
-type Json = Record<string, unknown>;
-const API = '/api/v2.0';
-const parse = <T = Json>(res: { body: Buffer }) => JSON.parse(res.body.toString()) as T;
-
-function send(call: Call, method: string, path: string, body?: unknown) {
-  return call(method, API + path, {
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-}
+const { admin, anonymous, guest, developer, maintainer, outsider } = apiCallers(() => server.url);
 
 /**
  * Harbor's swagger types `ExtraAttrs` values as `{type: object}`, which the validator reads as "must
@@ -83,21 +70,6 @@ async function pushBuilt(call: Call, repo: string, root: BuiltManifest, tag?: st
     });
     expect(res.status, `manifest ${ref}: ${res.body.toString()}`).toBe(201);
   }
-}
-
-async function auditEntries(filters: Record<string, string>): Promise<AuditEntry[]> {
-  const query = {
-    filters: Object.entries(filters).map(([key, value]) => ({ key, kind: 'exact' as const, value })),
-    sort: [],
-    offset: 0,
-    limit: 50,
-  };
-  for (let i = 0; i < 40; i++) {
-    const page = await seed(server.dataDir, (meta) => meta.audit.list(query));
-    if (page.items.length > 0) return page.items;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return [];
 }
 
 const HISTORY = [
@@ -199,7 +171,7 @@ describe('repositories', () => {
   it('listRepositories shows a project’s repositories with their artifact counts', async () => {
     const res = await send(guest, 'GET', '/projects/proj/repositories?page_size=100');
     expect(res.status).toBe(200);
-    const body = parse<Json[]>(res);
+    const body = parseJson<Json[]>(res);
     expectMatchesSwagger('listRepositories', 200, body);
     expectPagingHeaders(res.headers, { total: 3, next: null });
     const byName = Object.fromEntries(body.map((r) => [r.name, r]));
@@ -213,7 +185,7 @@ describe('repositories', () => {
     const names = async (call: Call) => {
       const res = await send(call, 'GET', '/repositories?page_size=100');
       expect(res.status).toBe(200);
-      const body = parse<Json[]>(res);
+      const body = parseJson<Json[]>(res);
       expectMatchesSwagger('listAllRepositories', 200, body);
       expectPagingHeaders(res.headers, { total: body.length });
       return body.map((r) => r.name).sort();
@@ -233,30 +205,30 @@ describe('repositories', () => {
   it('getRepository takes double-encoded names and answers 401/403/404 as Harbor does', async () => {
     const res = await send(guest, 'GET', '/projects/proj/repositories/team%252Ftool');
     expect(res.status).toBe(200);
-    expectMatchesSwagger('getRepository', 200, parse(res));
-    expect(parse(res)).toMatchObject({ name: 'proj/team/tool', artifact_count: 1 });
+    expectMatchesSwagger('getRepository', 200, parseJson(res));
+    expect(parseJson(res)).toMatchObject({ name: 'proj/team/tool', artifact_count: 1 });
 
     const once = await send(guest, 'GET', '/projects/proj/repositories/team%2Ftool');
-    expect(parse(once)).toMatchObject({ name: 'proj/team/tool' });
+    expect(parseJson(once)).toMatchObject({ name: 'proj/team/tool' });
 
     expect((await send(anonymous, 'GET', '/projects/pub/repositories/hello')).status).toBe(200);
     const anon = await send(anonymous, 'GET', '/projects/proj/repositories/app');
     expect(anon.status).toBe(401);
-    expectHarborErrors(parse(anon), 'UNAUTHORIZED');
+    expectHarborErrors(parseJson(anon), 'UNAUTHORIZED');
     const denied = await send(outsider, 'GET', '/projects/proj/repositories/app');
     expect(denied.status).toBe(403);
-    expectHarborErrors(parse(denied), 'FORBIDDEN');
+    expectHarborErrors(parseJson(denied), 'FORBIDDEN');
     const missing = await send(guest, 'GET', '/projects/proj/repositories/nope');
     expect(missing.status).toBe(404);
-    expectMatchesSwagger('getRepository', 404, parse(missing));
+    expectMatchesSwagger('getRepository', 404, parseJson(missing));
     expect((await send(guest, 'GET', '/projects/proj/repositories/..%252Fother')).status).toBe(400);
   });
 
   it('updateRepository refuses to set a description it cannot keep', async () => {
     const set = await send(developer, 'PUT', '/projects/proj/repositories/app', { description: 'our app' });
     expect(set.status).toBe(400);
-    expectHarborErrors(parse(set), 'BAD_REQUEST');
-    expect(parse<{ errors: { message: string }[] }>(set).errors[0]?.message).toMatch(/description/);
+    expectHarborErrors(parseJson(set), 'BAD_REQUEST');
+    expect(parseJson<{ errors: { message: string }[] }>(set).errors[0]?.message).toMatch(/description/);
     const clear = await send(developer, 'PUT', '/projects/proj/repositories/app', { description: '' });
     expect(clear.status).toBe(200);
     expectMatchesSwagger('updateRepository', 200, clear.body.toString());
@@ -280,8 +252,12 @@ describe('repositories', () => {
     expect(tags.errorCode()).toBe('NAME_UNKNOWN');
     const again = await send(maintainer, 'DELETE', '/projects/proj/repositories/doomed');
     expect(again.status).toBe(404);
-    expectMatchesSwagger('deleteRepository', 404, parse(again));
-    const entries = await auditEntries({ resource_type: 'repository', operation: 'delete', resource: 'proj/doomed' });
+    expectMatchesSwagger('deleteRepository', 404, parseJson(again));
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'repository',
+      operation: 'delete',
+      resource: 'proj/doomed',
+    });
     expect(entries[0]).toMatchObject({ username: MAINT.username, success: true });
   });
 });
@@ -290,7 +266,7 @@ describe('artifacts', () => {
   it('listArtifacts describes images the way Harbor does', async () => {
     const res = await send(guest, 'GET', artifactsOf('app', '?q=tags%3Dv1'));
     expect(res.status).toBe(200);
-    const body = parse<Json[]>(res);
+    const body = parseJson<Json[]>(res);
     expectArtifactSwagger('listArtifacts', 200, body);
     expectPagingHeaders(res.headers, { total: 1, next: null });
     const layers = (app.json.layers as { size: number }[]).reduce((n, l) => n + l.size, 0);
@@ -320,7 +296,7 @@ describe('artifacts', () => {
   it('an index lists its references with platforms', async () => {
     const res = await send(guest, 'GET', artifactsOf('app', '/multi'));
     expect(res.status).toBe(200);
-    const body = parse(res);
+    const body = parseJson(res);
     expectArtifactSwagger('getArtifact', 200, body);
     expect(body).toMatchObject({ type: 'IMAGE', media_type: MediaType.ociIndex, digest: multi.digest });
     expect(body.size).toBe(multi.size + (await sizeOf(amd64)) + (await sizeOf(arm64)));
@@ -330,26 +306,26 @@ describe('artifacts', () => {
       parent_id: body.id,
       platform: { architecture: 'arm64', os: 'linux', variant: 'v8' },
     });
-    const child = parse(await send(guest, 'GET', artifactsOf('app', `/${arm64.digest}`)));
+    const child = parseJson(await send(guest, 'GET', artifactsOf('app', `/${arm64.digest}`)));
     expect(refs[1]?.child_id).toBe(child.id);
     expect(body).not.toHaveProperty('addition_links');
   });
 
   it('filters: untagged, fuzzy tags, digest; unknown keys and Harbor’s type key are 400', async () => {
-    const untagged = parse<Json[]>(await send(guest, 'GET', artifactsOf('app', '?q=tags%3Dnil&page_size=50')));
+    const untagged = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', '?q=tags%3Dnil&page_size=50')));
     expect(untagged.map((a) => a.digest).sort()).toEqual([amd64.digest, arm64.digest, signature.digest].sort());
-    const fuzzy = parse<Json[]>(await send(guest, 'GET', artifactsOf('app', '?q=tags%3D~mul')));
+    const fuzzy = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', '?q=tags%3D~mul')));
     expect(fuzzy.map((a) => a.digest)).toEqual([multi.digest]);
-    const byDigest = parse<Json[]>(await send(guest, 'GET', artifactsOf('app', `?q=digest%3D${app.digest}`)));
+    const byDigest = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', `?q=digest%3D${app.digest}`)));
     expect(byDigest.map((a) => a.digest)).toEqual([app.digest]);
-    const media = parse<Json[]>(
+    const media = parseJson<Json[]>(
       await send(guest, 'GET', artifactsOf('app', `?q=media_type%3D${encodeURIComponent(MediaType.ociIndex)}`)),
     );
     expect(media.map((a) => a.digest)).toEqual([multi.digest]);
     for (const q of ['type%3DIMAGE', 'colour%3Dblue']) {
       const res = await send(guest, 'GET', artifactsOf('app', `?q=${q}`));
       expect(res.status, q).toBe(400);
-      expectHarborErrors(parse(res), 'BAD_REQUEST');
+      expectHarborErrors(parseJson(res), 'BAD_REQUEST');
     }
     const paged = await send(guest, 'GET', artifactsOf('app', '?page_size=2&page=1'));
     expectPagingHeaders(paged.headers, { total: 5, next: /page=2/, prev: null });
@@ -361,18 +337,18 @@ describe('artifacts', () => {
     expect((await send(anonymous, 'GET', '/projects/pub/repositories/hello/artifacts')).status).toBe(200);
     const anon = await send(anonymous, 'GET', artifactsOf('app'));
     expect(anon.status).toBe(401);
-    expectHarborErrors(parse(anon), 'UNAUTHORIZED');
+    expectHarborErrors(parseJson(anon), 'UNAUTHORIZED');
     const denied = await send(outsider, 'GET', artifactsOf('app'));
     expect(denied.status).toBe(403);
-    expectMatchesSwagger('listArtifacts', 403, parse(denied));
+    expectMatchesSwagger('listArtifacts', 403, parseJson(denied));
     const missing = await send(guest, 'GET', artifactsOf('nope'));
     expect(missing.status).toBe(404);
-    expectMatchesSwagger('listArtifacts', 404, parse(missing));
+    expectMatchesSwagger('listArtifacts', 404, parseJson(missing));
     expect((await send(guest, 'GET', '/projects/nope/repositories/app/artifacts')).status).toBe(404);
   });
 
   it('getArtifact by tag or digest, with accessories, without tags on request', async () => {
-    const byTag = parse(await send(guest, 'GET', artifactsOf('app', '/v1?with_accessory=true&with_label=true')));
+    const byTag = parseJson(await send(guest, 'GET', artifactsOf('app', '/v1?with_accessory=true&with_label=true')));
     expectArtifactSwagger('getArtifact', 200, byTag);
     expect(byTag.labels).toEqual([]);
     expect(byTag.accessories).toEqual([
@@ -384,17 +360,17 @@ describe('artifacts', () => {
         subject_artifact_repo: 'proj/app',
       }),
     ]);
-    const byDigest = parse(await send(guest, 'GET', artifactsOf('app', `/${app.digest}?with_tag=false`)));
+    const byDigest = parseJson(await send(guest, 'GET', artifactsOf('app', `/${app.digest}?with_tag=false`)));
     expect(byDigest.id).toBe(byTag.id);
     expect(byDigest).not.toHaveProperty('tags');
     expect(byDigest).not.toHaveProperty('accessories');
 
-    const sig = parse(await send(guest, 'GET', artifactsOf('app', `/${signature.digest}`)));
+    const sig = parseJson(await send(guest, 'GET', artifactsOf('app', `/${signature.digest}`)));
     expect(sig).toMatchObject({ type: 'UNKNOWN', artifact_type: 'application/vnd.dev.cosign.artifact.sig.v1+json' });
 
     const missing = await send(guest, 'GET', artifactsOf('app', '/v404'));
     expect(missing.status).toBe(404);
-    expectMatchesSwagger('getArtifact', 404, parse(missing));
+    expectMatchesSwagger('getArtifact', 404, parseJson(missing));
     expect((await send(guest, 'GET', artifactsOf('app', '/sha256:zz'))).status).toBe(400);
     expect((await send(guest, 'GET', artifactsOf('team%252Ftool', '/1.0'))).status).toBe(200);
   });
@@ -408,14 +384,14 @@ describe('additions', () => {
     const res = await addition('app', 'v1', 'build_history');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const history = parse<Json[]>(res);
+    const history = parseJson<Json[]>(res);
     expectMatchesSwagger('getAddition', 200, res.body.toString());
     expect(history.map((h) => h.created_by)).toEqual(HISTORY.map((h) => h.created_by));
     expect(history[1]).toMatchObject({ empty_layer: true });
   });
 
   it('charts offer values.yaml, readme.md and dependencies', async () => {
-    const art = parse(await send(guest, 'GET', '/projects/proj/repositories/charts%252Fmychart/artifacts/0.1.0'));
+    const art = parseJson(await send(guest, 'GET', '/projects/proj/repositories/charts%252Fmychart/artifacts/0.1.0'));
     expect(art).toMatchObject({ type: 'CHART', extra_attrs: { name: 'mychart', version: '0.1.0' } });
     expect(Object.keys(art.addition_links as Json).sort()).toEqual(['dependencies', 'readme.md', 'values.yaml']);
 
@@ -426,7 +402,7 @@ describe('additions', () => {
     expect(readme.headers.get('content-type')).toMatch(/^text\/markdown/);
     expect(readme.body.toString()).toBe(README);
     const deps = await addition('charts%252Fmychart', '0.1.0', 'dependencies');
-    expect(parse(deps)).toEqual([{ name: 'redis', version: '17.0.0', repository: 'https://charts.example.test' }]);
+    expect(parseJson(deps)).toEqual([{ name: 'redis', version: '17.0.0', repository: 'https://charts.example.test' }]);
     expect((await addition('charts%252Fmychart', '0.1.0', 'build_history')).status).toBe(404);
   });
 
@@ -449,7 +425,7 @@ describe('tags', () => {
   const tagNames = async () => {
     const res = await send(guest, 'GET', tagsPath(app.digest));
     expect(res.status).toBe(200);
-    const body = parse<Json[]>(res);
+    const body = parseJson<Json[]>(res);
     expectMatchesSwagger('listTags', 200, body);
     return body.map((t) => t.name).sort();
   };
@@ -469,16 +445,20 @@ describe('tags', () => {
 
     const taken = await send(developer, 'POST', artifactsOf('app', `/${amd64.digest}/tags`), { name: 'multi' });
     expect(taken.status).toBe(409);
-    expectMatchesSwagger('createTag', 409, parse(taken));
+    expectMatchesSwagger('createTag', 409, parseJson(taken));
     expect((await admin('HEAD', '/v2/proj/app/manifests/multi')).headers.get('docker-content-digest')).toBe(
       multi.digest,
     );
     for (const body of [{ name: '-bad' }, { name: '' }, {}, { name: 7 }]) {
       const bad = await send(developer, 'POST', tagsPath('v1'), body);
       expect(bad.status, JSON.stringify(body)).toBe(400);
-      expectHarborErrors(parse(bad), 'BAD_REQUEST');
+      expectHarborErrors(parseJson(bad), 'BAD_REQUEST');
     }
-    const entries = await auditEntries({ resource_type: 'tag', operation: 'create', resource: 'proj/app:stable' });
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'tag',
+      operation: 'create',
+      resource: 'proj/app:stable',
+    });
     expect(entries[0]).toMatchObject({ username: DEV.username, success: true });
   });
 
@@ -486,7 +466,7 @@ describe('tags', () => {
     const res = await send(guest, 'GET', `${tagsPath('v1')}?q=name%3D~sta&page_size=1`);
     expect(res.status).toBe(200);
     expectPagingHeaders(res.headers, { total: 1, next: null });
-    expect(parse<Json[]>(res).map((t) => t.name)).toEqual(['stable']);
+    expect(parseJson<Json[]>(res).map((t) => t.name)).toEqual(['stable']);
     expect((await send(anonymous, 'GET', tagsPath('v1'))).status).toBe(401);
   });
 
@@ -495,7 +475,7 @@ describe('tags', () => {
     expect(await tagNames()).toEqual(['stable', 'v1']);
     const wrong = await send(maintainer, 'DELETE', `${artifactsOf('app', '/multi/tags')}/stable`);
     expect(wrong.status).toBe(404);
-    expectMatchesSwagger('deleteTag', 404, parse(wrong));
+    expectMatchesSwagger('deleteTag', 404, parseJson(wrong));
 
     const res = await send(maintainer, 'DELETE', `${tagsPath('v1')}/stable`);
     expect(res.status).toBe(200);
@@ -504,7 +484,11 @@ describe('tags', () => {
     const gone = await admin('GET', '/v2/proj/app/manifests/stable');
     expect(gone.status).toBe(404);
     expect(gone.errorCode()).toBe('MANIFEST_UNKNOWN');
-    const entries = await auditEntries({ resource_type: 'tag', operation: 'delete', resource: 'proj/app:stable' });
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'tag',
+      operation: 'delete',
+      resource: 'proj/app:stable',
+    });
     expect(entries[0]).toMatchObject({ username: MAINT.username });
   });
 });
@@ -524,7 +508,7 @@ describe('copyArtifact', () => {
     for (const digest of allBlobs(app).keys()) {
       expect((await admin('HEAD', `/v2/other/copied/blobs/${digest}`)).status, digest).toBe(200);
     }
-    const copied = parse(
+    const copied = parseJson(
       await send(admin, 'GET', '/projects/other/repositories/copied/artifacts/v1?with_accessory=true'),
     );
     expect(copied.accessories).toEqual([expect.objectContaining({ digest: signature.digest })]);
@@ -533,7 +517,7 @@ describe('copyArtifact', () => {
   it('copies an index with its children, by digest', async () => {
     const res = await copy(developer, 'proj', 'mirror', `proj/app@${multi.digest}`);
     expect(res.status).toBe(201);
-    const list = parse<Json[]>(await send(guest, 'GET', artifactsOf('mirror', '?page_size=10')));
+    const list = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('mirror', '?page_size=10')));
     expect(list.map((a) => a.digest).sort()).toEqual([amd64.digest, arm64.digest, multi.digest].sort());
     expect(list.find((a) => a.digest === multi.digest)?.tags).toEqual([expect.objectContaining({ name: 'multi' })]);
   });
@@ -546,7 +530,7 @@ describe('copyArtifact', () => {
     expect((await send(guest, 'GET', artifactsOf('mirror2'))).status).toBe(404);
     const missing = await copy(developer, 'proj', 'mirror2', 'proj/app:nope');
     expect(missing.status).toBe(404);
-    expectMatchesSwagger('CopyArtifact', 404, parse(missing));
+    expectMatchesSwagger('CopyArtifact', 404, parseJson(missing));
     for (const from of ['app:v1', 'proj/app', 'proj/app@sha256:123', 'proj/App:v1']) {
       const bad = await copy(developer, 'proj', 'mirror2', from);
       expect(bad.status, from).toBe(400);
@@ -574,7 +558,7 @@ describe('deleteArtifact', () => {
     for (const call of [guest, developer]) {
       const res = await send(call, 'DELETE', '/projects/proj/repositories/victim/artifacts/one');
       expect(res.status).toBe(403);
-      expectMatchesSwagger('deleteArtifact', 403, parse(res));
+      expectMatchesSwagger('deleteArtifact', 403, parseJson(res));
     }
     expect((await admin('GET', '/v2/proj/victim/manifests/one')).status).toBe(200);
 
@@ -589,15 +573,15 @@ describe('deleteArtifact', () => {
     expect((await send(admin, 'GET', '/projects/proj/repositories/victim/artifacts/one')).status).toBe(404);
     const again = await send(maintainer, 'DELETE', `/projects/proj/repositories/victim/artifacts/${target.digest}`);
     expect(again.status).toBe(404);
-    expectMatchesSwagger('deleteArtifact', 404, parse(again));
-    const entries = await auditEntries({ resource_type: 'artifact', operation: 'delete' });
+    expectMatchesSwagger('deleteArtifact', 404, parseJson(again));
+    const entries = await auditEntries(server.dataDir, { resource_type: 'artifact', operation: 'delete' });
     expect(entries.map((e) => e.resource)).toContain(`proj/victim@${target.digest}`);
   });
 
   it('an index child cannot be deleted alone; deleting the index removes its untagged children', async () => {
     const child = await send(maintainer, 'DELETE', `/projects/proj/repositories/mirror/artifacts/${amd64.digest}`);
     expect(child.status).toBe(412);
-    expectHarborErrors(parse(child));
+    expectHarborErrors(parseJson(child));
     expect((await admin('HEAD', `/v2/proj/mirror/manifests/${amd64.digest}`)).status).toBe(200);
 
     const res = await send(maintainer, 'DELETE', '/projects/proj/repositories/mirror/artifacts/multi');

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_HEADERS, basicAuth, TEST_ADMIN } from '../helpers/berth.js';
+import { TEST_ADMIN } from '../helpers/berth.js';
+import { apiCallers, jsonBody } from '../helpers/harbor-api.js';
 import { expectMatchesSwagger, expectPagingHeaders, expectProperties } from '../helpers/harbor-swagger.js';
 import { seed, seedMember, seedUser } from '../helpers/seed.js';
-import { client, pushImage, startTestServer, type Call } from './oci-client.js';
+import { pushImage, startTestServer, type Call } from './oci-client.js';
 
 /** Harbor's audit log: what registry and API activity leaves behind, and who may read it. */
 
@@ -16,10 +17,7 @@ interface AuditLog {
 }
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const admin = client(() => server.url, ADMIN_HEADERS);
-const anonymous = client(() => server.url, null);
-const as = (username: string, password: string): Call =>
-  client(() => server.url, { authorization: basicAuth(username, password) });
+const { admin, anonymous, as } = apiCallers(() => server.url);
 
 const ALPHA_ADMIN = { username: 'alpha-admin', password: 'Alpha-Admin-1' };
 const ALPHA_DEV = { username: 'alpha-dev', password: 'Alpha-Dev-1' };
@@ -88,10 +86,11 @@ describe('what the log records', () => {
   });
 
   it('records API changes at once (listing waits for queued entries)', async () => {
-    const res = await admin('POST', '/api/v2.0/users', {
-      body: JSON.stringify({ username: 'newbie', password: 'Newbie-Pass-1', email: 'n@example.test', realname: 'N' }),
-      headers: { 'content-type': 'application/json' },
-    });
+    const res = await admin(
+      'POST',
+      '/api/v2.0/users',
+      jsonBody({ username: 'newbie', password: 'Newbie-Pass-1', email: 'n@example.test', realname: 'N' }),
+    );
     expect(res.status).toBe(201);
     const { body } = await logs(admin, '/api/v2.0/audit-logs?q=resource_type%3Duser,resource%3Dnewbie');
     expect(body).toEqual([expect.objectContaining({ username: TEST_ADMIN.username, operation: 'create' })]);

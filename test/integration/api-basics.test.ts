@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_HEADERS, basicAuth } from '../helpers/berth.js';
+import { basicAuth } from '../helpers/berth.js';
+import { API, DEV, apiCallers } from '../helpers/harbor-api.js';
 import {
   expectHarborErrors,
   expectMatchesSwagger,
@@ -12,23 +13,20 @@ import { client, startTestServer } from './oci-client.js';
 /** The Harbor API framework end to end: a real server, its system routes, and its error envelope. */
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const USER = { username: 'dev', password: 'Dev-Password-1' };
 
 beforeAll(async () => {
   server = await startTestServer();
-  await seedUser(server.dataDir, USER.username, USER.password);
+  await seedUser(server.dataDir, DEV.username, DEV.password);
 });
 afterAll(() => server.stop());
 
-const anonymous = client(() => server.url, null);
-const admin = client(() => server.url, ADMIN_HEADERS);
-const developer = client(() => server.url, { authorization: basicAuth(USER.username, USER.password) });
+const { anonymous, admin, developer } = apiCallers(() => server.url);
 
 /** `/api/v2.0` + the swagger path of an operation, checking that the operation exists with this method. */
 function pathOf(operationId: string, method = 'GET'): string {
   const op = swaggerOperation(operationId);
   expect(op.method).toBe(method);
-  return `/api/v2.0${op.path}`;
+  return `${API}${op.path}`;
 }
 
 describe('system routes', () => {

@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../server/meta/project-types.js';
-import { basicAuth } from '../helpers/berth.js';
+import {
+  DEV,
+  GUEST,
+  MAINT,
+  OUTSIDER,
+  apiCallers,
+  auditEntries,
+  parseJson,
+  send,
+  type Json,
+} from '../helpers/harbor-api.js';
 import {
   expectHarborErrors,
   expectMatchesSwagger,
@@ -8,7 +17,7 @@ import {
   expectProperties,
 } from '../helpers/harbor-swagger.js';
 import { seed, seedMember, seedUser } from '../helpers/seed.js';
-import { client, pushImage, startTestServer, type Call } from './oci-client.js';
+import { pushImage, startTestServer, type Call } from './oci-client.js';
 
 /**
  * Labels over HTTP: global labels (system administrators) and project labels (maintainers and up),
@@ -17,44 +26,7 @@ import { client, pushImage, startTestServer, type Call } from './oci-client.js';
  */
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const GUEST = { username: 'gus', password: 'Gus-Password-1' };
-const DEV = { username: 'deb', password: 'Deb-Password-1' };
-const MAINT = { username: 'max', password: 'Max-Password-1' };
-const OUTSIDER = { username: 'oz', password: 'Oz-Password-1' };
-
-const admin = client(() => server.url);
-const anonymous = client(() => server.url, null);
-const as = (u: { username: string; password: string }) =>
-  client(() => server.url, { authorization: basicAuth(u.username, u.password) });
-const guest = as(GUEST);
-const developer = as(DEV);
-const maintainer = as(MAINT);
-const outsider = as(OUTSIDER);
-
-type Json = Record<string, unknown>;
-const API = '/api/v2.0';
-const parse = <T = Json>(res: { body: Buffer }) => JSON.parse(res.body.toString()) as T;
-
-function send(call: Call, method: string, path: string, body?: unknown) {
-  return call(method, API + path, {
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
-}
-
-async function auditEntries(filters: Record<string, string>): Promise<AuditEntry[]> {
-  const query = {
-    filters: Object.entries(filters).map(([key, value]) => ({ key, kind: 'exact' as const, value })),
-    sort: [],
-    offset: 0,
-    limit: 50,
-  };
-  for (let i = 0; i < 40; i++) {
-    const page = await seed(server.dataDir, (meta) => meta.audit.list(query));
-    if (page.items.length > 0) return page.items;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return [];
-}
+const { admin, anonymous, guest, developer, maintainer, outsider } = apiCallers(() => server.url);
 
 let projId = 0;
 let otherId = 0;
@@ -85,14 +57,14 @@ async function createLabel(call: Call, body: Json) {
     expect(location).toMatch(/^\/api\/v2\.0\/labels\/\d+$/);
     return { status: 201, id: Number(location.split('/').pop()) };
   }
-  expectHarborErrors(parse(res));
+  expectHarborErrors(parseJson(res));
   return { status: res.status, id: 0 };
 }
 
 async function listLabels(call: Call, query: string) {
   const res = await send(call, 'GET', `/labels?${query}`);
   if (res.status !== 200) return { status: res.status, names: [] as string[] };
-  const body = parse<Json[]>(res);
+  const body = parseJson<Json[]>(res);
   expectMatchesSwagger('ListLabels', 200, body);
   expectPagingHeaders(res.headers, { total: body.length });
   return { status: 200, names: body.map((l) => l.name as string), body };
@@ -111,11 +83,15 @@ describe('global labels', () => {
     id = created.id;
     const res = await send(admin, 'GET', `/labels/${id}`);
     expect(res.status).toBe(200);
-    const body = parse(res);
+    const body = parseJson(res);
     expectMatchesSwagger('GetLabelByID', 200, body);
     expect(body).toMatchObject({ id, name: 'prod', scope: 'g', project_id: 0, color: '#FF0000', description: 'live' });
     expectProperties(body, ['creation_time', 'update_time']);
-    const entries = await auditEntries({ resource_type: 'label', operation: 'create', resource: 'prod' });
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'label',
+      operation: 'create',
+      resource: 'prod',
+    });
     expect(entries[0]).toMatchObject({ username: 'admin', projectId: null });
   });
 
@@ -132,7 +108,7 @@ describe('global labels', () => {
     expect((await send(admin, 'GET', '/labels/abc')).status).toBe(400);
     const missing = await send(admin, 'GET', '/labels/999999');
     expect(missing.status).toBe(404);
-    expectMatchesSwagger('GetLabelByID', 404, parse(missing));
+    expectMatchesSwagger('GetLabelByID', 404, parseJson(missing));
   });
 
   it('updates replace name, description and color; refused updates change nothing', async () => {
@@ -141,7 +117,7 @@ describe('global labels', () => {
     const res = await send(admin, 'PUT', `/labels/${id}`, { name: 'production', color: '#00FF00' });
     expect(res.status).toBe(200);
     expectMatchesSwagger('UpdateLabel', 200, res.body.toString());
-    expect(parse(await send(admin, 'GET', `/labels/${id}`))).toMatchObject({
+    expect(parseJson(await send(admin, 'GET', `/labels/${id}`))).toMatchObject({
       name: 'production',
       color: '#00FF00',
       description: '',
@@ -182,10 +158,13 @@ describe('project labels', () => {
   it('developers may not rename or delete them; maintainers may', async () => {
     expect((await send(developer, 'PUT', `/labels/${id}`, { name: 'renamed' })).status).toBe(403);
     expect((await send(developer, 'DELETE', `/labels/${id}`)).status).toBe(403);
-    expect(parse(await send(guest, 'GET', `/labels/${id}`))).toMatchObject({ name: 'qa' });
+    expect(parseJson(await send(guest, 'GET', `/labels/${id}`))).toMatchObject({ name: 'qa' });
     const renamed = await send(maintainer, 'PUT', `/labels/${id}`, { name: 'qa-passed', description: 'ok' });
     expect(renamed.status).toBe(200);
-    expect(parse(await send(guest, 'GET', `/labels/${id}`))).toMatchObject({ name: 'qa-passed', description: 'ok' });
+    expect(parseJson(await send(guest, 'GET', `/labels/${id}`))).toMatchObject({
+      name: 'qa-passed',
+      description: 'ok',
+    });
   });
 });
 
@@ -194,7 +173,7 @@ describe('labels on artifacts', () => {
   const labelNames = async (ref: string) => {
     const res = await send(guest, 'GET', `/projects/proj/repositories/app/artifacts/${ref}?with_label=true`);
     expect(res.status).toBe(200);
-    return ((parse(res).labels as Json[]) ?? []).map((l) => l.name).sort();
+    return ((parseJson(res).labels as Json[]) ?? []).map((l) => l.name).sort();
   };
   const labelId = async (query: string, name: string) =>
     ((await listLabels(admin, query)).body ?? []).find((l) => l.name === name)?.id as number;
@@ -214,7 +193,7 @@ describe('labels on artifacts', () => {
     expect(await labelNames('v1')).toEqual(['production', 'qa-passed']);
     const again = await send(developer, 'POST', labelsOf('v1'), { id: prod });
     expect(again.status).toBe(409);
-    expectHarborErrors(parse(again), 'CONFLICT');
+    expectHarborErrors(parseJson(again), 'CONFLICT');
   });
 
   it('another project’s label or an unknown one is 404; a bad body is 400', async () => {
@@ -232,7 +211,7 @@ describe('labels on artifacts', () => {
     const list = async (q: string) => {
       const res = await send(guest, 'GET', `/projects/proj/repositories/app/artifacts?with_label=true&q=${q}`);
       expect(res.status).toBe(200);
-      return parse<Json[]>(res);
+      return parseJson<Json[]>(res);
     };
     const both = await list(encodeURIComponent(`labels=(${prod} ${qa})`));
     expect(both.map((a) => a.digest)).toEqual([v1]);
@@ -251,7 +230,7 @@ describe('labels on artifacts', () => {
     expect(await labelNames('v1')).toEqual(['production']);
     expect((await send(developer, 'DELETE', `${labelsOf('v1')}/${qa}`)).status).toBe(404);
     expect((await send(developer, 'DELETE', `${labelsOf('v1')}/abc`)).status).toBe(400);
-    const entries = await auditEntries({ resource_type: 'artifact-label', operation: 'delete' });
+    const entries = await auditEntries(server.dataDir, { resource_type: 'artifact-label', operation: 'delete' });
     expect(entries[0]).toMatchObject({ username: DEV.username, resource: `proj/app@${v1}` });
   });
 

@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/auth/secrets.js';
 import type { RobotPermission } from '../../server/meta/identity-types.js';
-import type { AuditEntry } from '../../server/meta/project-types.js';
-import { basicAuth } from '../helpers/berth.js';
+import {
+  DEV,
+  GUEST,
+  MAINT,
+  apiCallers,
+  asUser,
+  auditEntries,
+  parseJson,
+  send,
+  type Json,
+} from '../helpers/harbor-api.js';
 import {
   expectHarborErrors,
   expectMatchesSwagger,
@@ -10,7 +19,7 @@ import {
   expectProperties,
 } from '../helpers/harbor-swagger.js';
 import { seed, seedMember, seedUser } from '../helpers/seed.js';
-import { blob, client, pushBlob, pushImage, startTestServer, type Call } from './oci-client.js';
+import { blob, pushBlob, pushImage, startTestServer, type Call } from './oci-client.js';
 
 /**
  * Projects, their metadata, quotas, statistics and search over HTTP: who sees and may change what,
@@ -18,29 +27,8 @@ import { blob, client, pushBlob, pushImage, startTestServer, type Call } from '.
  */
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const DEV = { username: 'dev', password: 'Dev-Password-1' };
-const MAINT = { username: 'maint', password: 'Maint-Password-1' };
-const GUEST = { username: 'guesty', password: 'Guest-Password-1' };
-
-const admin = client(() => server.url);
-const anonymous = client(() => server.url, null);
-const as = (u: { username: string; password: string }) =>
-  client(() => server.url, { authorization: basicAuth(u.username, u.password) });
-const developer = as(DEV);
-const maintainer = as(MAINT);
-const guest = as(GUEST);
-
-type Json = Record<string, unknown>;
-const API = '/api/v2.0';
+const { admin, anonymous, developer, maintainer, guest } = apiCallers(() => server.url);
 const resName = { 'x-is-resource-name': 'true' };
-
-function send(call: Call, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  return call(method, API + path, {
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-  });
-}
-const parse = <T = Json>(res: { body: Buffer }) => JSON.parse(res.body.toString()) as T;
 
 async function create(call: Call, body: Json) {
   const res = await send(call, 'POST', '/projects', body);
@@ -50,7 +38,7 @@ async function create(call: Call, body: Json) {
 
 async function getProject(call: Call, nameOrId: string | number, headers: Record<string, string> = {}) {
   const res = await send(call, 'GET', `/projects/${nameOrId}`, undefined, headers);
-  const body = res.body.length > 0 ? parse(res) : undefined;
+  const body = res.body.length > 0 ? parseJson(res) : undefined;
   expectMatchesSwagger('getProject', res.status, body);
   return { status: res.status, body: body as Json };
 }
@@ -58,25 +46,10 @@ async function getProject(call: Call, nameOrId: string | number, headers: Record
 async function listNames(call: Call, query = '') {
   const res = await send(call, 'GET', `/projects?page_size=100${query}`);
   expect(res.status).toBe(200);
-  const body = parse<Json[]>(res);
+  const body = parseJson<Json[]>(res);
   expectMatchesSwagger('listProjects', 200, body);
   expectPagingHeaders(res.headers, { total: body.length });
   return body.map((p) => p.name as string).sort();
-}
-
-async function auditEntries(filters: Record<string, string>): Promise<AuditEntry[]> {
-  const query = {
-    filters: Object.entries(filters).map(([key, value]) => ({ key, kind: 'exact' as const, value })),
-    sort: [],
-    offset: 0,
-    limit: 50,
-  };
-  for (let i = 0; i < 40; i++) {
-    const page = await seed(server.dataDir, (meta) => meta.audit.list(query));
-    if (page.items.length > 0) return page.items;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return [];
 }
 
 let teamId = 0;
@@ -115,7 +88,11 @@ describe('creating projects', () => {
       metadata: { public: 'false' },
       cve_allowlist: { project_id: teamId, items: [] },
     });
-    const entries = await auditEntries({ resource_type: 'project', operation: 'create', resource: 'team-a' });
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'project',
+      operation: 'create',
+      resource: 'team-a',
+    });
     expect(entries[0]).toMatchObject({ username: 'admin', success: true, projectId: teamId });
   });
 
@@ -125,10 +102,10 @@ describe('creating projects', () => {
     const { body } = await getProject(developer, 'dev-own', { 'x-is-resource-name': 'true' });
     expect(body).toMatchObject({ owner_name: DEV.username, current_user_role_id: 1, metadata: { public: 'false' } });
     const quota = await send(admin, 'GET', `/quotas/${body.project_id as number}`);
-    expect(parse(quota)).toMatchObject({ hard: { storage: -1 } });
+    expect(parseJson(quota)).toMatchObject({ hard: { storage: -1 } });
     const limited = await create(admin, { project_name: 'limited', storage_limit: 4096 });
     const id = limited.headers.get('location')?.split('/').pop();
-    expect(parse(await send(admin, 'GET', `/quotas/${id}`))).toMatchObject({ hard: { storage: 4096 } });
+    expect(parseJson(await send(admin, 'GET', `/quotas/${id}`))).toMatchObject({ hard: { storage: 4096 } });
   });
 
   it('puts the name in Location when asked, and refuses a taken name with 409', async () => {
@@ -145,8 +122,8 @@ describe('creating projects', () => {
     expect(res.headers.get('location')).toBe('/api/v2.0/projects/named-loc');
     const dup = await create(developer, { project_name: 'team-a' });
     expect(dup.status).toBe(409);
-    expectMatchesSwagger('createProject', 409, parse(dup));
-    expectHarborErrors(parse(dup), 'CONFLICT');
+    expectMatchesSwagger('createProject', 409, parseJson(dup));
+    expectHarborErrors(parseJson(dup), 'CONFLICT');
   });
 
   it.each([
@@ -166,15 +143,15 @@ describe('creating projects', () => {
   ])('refuses %j with a 400 naming %s, creating nothing', async (body, field) => {
     const res = await create(admin, body);
     expect(res.status).toBe(400);
-    expectMatchesSwagger('createProject', 400, parse(res));
-    expect(parse<{ errors: { message: string }[] }>(res).errors[0]?.message).toContain(field);
+    expectMatchesSwagger('createProject', 400, parseJson(res));
+    expect(parseJson<{ errors: { message: string }[] }>(res).errors[0]?.message).toContain(field);
     expect((await send(admin, 'HEAD', '/projects?project_name=ok-name')).status).toBe(404);
   });
 
   it('refuses anonymous callers with 401', async () => {
     const res = await create(anonymous, { project_name: 'anon-made' });
     expect(res.status).toBe(401);
-    expectMatchesSwagger('createProject', 401, parse(res));
+    expectMatchesSwagger('createProject', 401, parseJson(res));
     expect((await send(admin, 'HEAD', '/projects?project_name=anon-made')).status).toBe(404);
   });
 });
@@ -199,7 +176,7 @@ describe('seeing projects', () => {
 
   it('pages with X-Total-Count and Link', async () => {
     const res = await send(developer, 'GET', '/projects?page=1&page_size=2&sort=name');
-    expect(parse<Json[]>(res).map((p) => p.name)).toEqual(['dev-own', 'library']);
+    expect(parseJson<Json[]>(res).map((p) => p.name)).toEqual(['dev-own', 'library']);
     expectPagingHeaders(res.headers, { total: 5, next: /page=2&page_size=2/, prev: null });
   });
 
@@ -231,7 +208,7 @@ describe('changing projects', () => {
   it('lets a project admin change metadata; a developer is refused and nothing changes', async () => {
     const refused = await send(developer, 'PUT', '/projects/team-a', { metadata: { public: 'true' } }, resName);
     expect(refused.status).toBe(403);
-    expectMatchesSwagger('updateProject', 403, parse(refused));
+    expectMatchesSwagger('updateProject', 403, parseJson(refused));
     expect(await listNames(anonymous)).not.toContain('team-a');
 
     const ok = await send(
@@ -247,7 +224,11 @@ describe('changing projects', () => {
       public: 'true',
       severity: 'high',
     });
-    const entries = await auditEntries({ resource_type: 'project', operation: 'update', resource: 'team-a' });
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'project',
+      operation: 'update',
+      resource: 'team-a',
+    });
     expect(entries[0]?.detail).toContain('public=true');
     await send(admin, 'PUT', '/projects/team-a', { metadata: { public: 'false' } }, resName);
     expect(await listNames(anonymous)).not.toContain('team-a');
@@ -265,11 +246,11 @@ describe('changing projects', () => {
     const base = `/projects/${teamId}/metadatas`;
     // Harbor's role table gives maintainers metadata:read but not metadata:list (CVE-2024-22278).
     expect((await send(maintainer, 'GET', `${base}/`)).status).toBe(403);
-    expect(parse(await send(maintainer, 'GET', `${base}/public`))).toEqual({ public: 'false' });
+    expect(parseJson(await send(maintainer, 'GET', `${base}/public`))).toEqual({ public: 'false' });
     const list = await send(admin, 'GET', `${base}/`);
     expect(list.status).toBe(200);
-    expectMatchesSwagger('listProjectMetadatas', 200, parse(list));
-    expect(parse(list)).toMatchObject({ public: 'false', severity: 'high' });
+    expectMatchesSwagger('listProjectMetadatas', 200, parseJson(list));
+    expect(parseJson(list)).toMatchObject({ public: 'false', severity: 'high' });
 
     const denied = await send(maintainer, 'POST', `${base}/`, { auto_scan: 'true' });
     expect(denied.status).toBe(403);
@@ -280,12 +261,12 @@ describe('changing projects', () => {
     expect((await send(admin, 'POST', `${base}/`, { auto_scan: 'true', prevent_vul: 'true' })).status).toBe(400);
     expect((await send(admin, 'POST', `${base}/`, { bogus: 'true' })).status).toBe(400);
     const one = await send(maintainer, 'GET', `${base}/auto_scan`);
-    expectMatchesSwagger('getProjectMetadata', 200, parse(one));
-    expect(parse(one)).toEqual({ auto_scan: 'true' });
+    expectMatchesSwagger('getProjectMetadata', 200, parseJson(one));
+    expect(parseJson(one)).toEqual({ auto_scan: 'true' });
 
     expect((await send(admin, 'PUT', `${base}/severity`, { severity: 'CRITICAL' })).status).toBe(200);
     expect((await send(admin, 'PUT', `${base}/severity`, { severity: 'extreme' })).status).toBe(400);
-    expect(parse(await send(admin, 'GET', `${base}/severity`))).toEqual({ severity: 'critical' });
+    expect(parseJson(await send(admin, 'GET', `${base}/severity`))).toEqual({ severity: 'critical' });
 
     expect((await send(admin, 'DELETE', `${base}/auto_scan`)).status).toBe(200);
     expect((await send(admin, 'GET', `${base}/auto_scan`)).status).toBe(404);
@@ -294,7 +275,7 @@ describe('changing projects', () => {
   it('summarises repositories, members by role and the quota for members', async () => {
     const res = await send(developer, 'GET', `/projects/${teamId}/summary`);
     expect(res.status).toBe(200);
-    const body = parse(res);
+    const body = parseJson(res);
     expectMatchesSwagger('getProjectSummary', 200, body);
     expect(body).toEqual({
       repo_count: 0,
@@ -305,7 +286,7 @@ describe('changing projects', () => {
       limited_guest_count: 0,
       quota: { hard: { storage: -1 }, used: { storage: 0 } },
     });
-    const outsider = parse(await send(developer, 'GET', '/projects/pub-a/summary', undefined, resName));
+    const outsider = parseJson(await send(developer, 'GET', '/projects/pub-a/summary', undefined, resName));
     expect(outsider).toEqual({ repo_count: 0 });
   });
 });
@@ -317,25 +298,29 @@ describe('deleting projects', () => {
     expect((await send(developer, 'DELETE', '/projects/doomed', undefined, resName)).status).toBe(403);
 
     const check = await send(admin, 'GET', '/projects/doomed/_deletable', undefined, resName);
-    expectMatchesSwagger('getProjectDeletable', 200, parse(check));
-    expect(parse(check)).toEqual({
+    expectMatchesSwagger('getProjectDeletable', 200, parseJson(check));
+    expect(parseJson(check)).toEqual({
       deletable: false,
       message: 'the project contains repositories, can not be deleted',
     });
     const refused = await send(admin, 'DELETE', '/projects/doomed', undefined, resName);
     expect(refused.status).toBe(412);
-    expectMatchesSwagger('deleteProject', 412, parse(refused));
-    expectHarborErrors(parse(refused), 'PRECONDITION');
+    expectMatchesSwagger('deleteProject', 412, parseJson(refused));
+    expectHarborErrors(parseJson(refused), 'PRECONDITION');
     expect((await getProject(admin, 'doomed', resName)).body.repo_count).toBe(1);
 
     await seed(server.dataDir, (meta) => meta.repositories.delete('doomed/app'));
-    expect(parse(await send(admin, 'GET', '/projects/doomed/_deletable', undefined, resName))).toEqual({
+    expect(parseJson(await send(admin, 'GET', '/projects/doomed/_deletable', undefined, resName))).toEqual({
       deletable: true,
     });
     const done = await send(admin, 'DELETE', '/projects/doomed', undefined, resName);
     expect(done.status).toBe(200);
     expect((await getProject(admin, 'doomed', resName)).status).toBe(404);
-    const entries = await auditEntries({ resource_type: 'project', operation: 'delete', resource: 'doomed' });
+    const entries = await auditEntries(server.dataDir, {
+      resource_type: 'project',
+      operation: 'delete',
+      resource: 'doomed',
+    });
     expect(entries[0]).toMatchObject({ username: 'admin', success: true });
   });
 
@@ -351,16 +336,16 @@ describe('quotas', () => {
     expect((await send(anonymous, 'GET', '/quotas')).status).toBe(401);
     const list = await send(developer, 'GET', '/quotas');
     expect(list.status).toBe(403);
-    expectMatchesSwagger('listQuotas', 403, parse(list));
+    expectMatchesSwagger('listQuotas', 403, parseJson(list));
     const put = await send(developer, 'PUT', `/quotas/${teamId}`, { hard: { storage: 1 } });
     expect(put.status).toBe(403);
-    expectMatchesSwagger('updateQuota', 403, parse(put));
-    expect(parse(await send(admin, 'GET', `/quotas/${teamId}`))).toMatchObject({ hard: { storage: -1 } });
+    expectMatchesSwagger('updateQuota', 403, parseJson(put));
+    expect(parseJson(await send(admin, 'GET', `/quotas/${teamId}`))).toMatchObject({ hard: { storage: -1 } });
   });
 
   it('list, read and validate as Harbor’s Quota', async () => {
     const res = await send(admin, 'GET', `/quotas?reference=project&reference_id=${teamId}`);
-    const body = parse<Json[]>(res);
+    const body = parseJson<Json[]>(res);
     expectMatchesSwagger('listQuotas', 200, body);
     expect(body).toEqual([
       expect.objectContaining({
@@ -371,10 +356,10 @@ describe('quotas', () => {
       }),
     ]);
     expectPagingHeaders(res.headers, { total: 1 });
-    const sorted = parse<Json[]>(await send(admin, 'GET', '/quotas?sort=-hard.storage&page_size=100'));
+    const sorted = parseJson<Json[]>(await send(admin, 'GET', '/quotas?sort=-hard.storage&page_size=100'));
     expect(sorted.at(-1)).toMatchObject({ ref: { name: 'limited' } });
-    expect(parse<Json[]>(await send(admin, 'GET', '/quotas?reference=artifact'))).toEqual([]);
-    expectMatchesSwagger('getQuota', 404, parse(await send(admin, 'GET', '/quotas/999999')));
+    expect(parseJson<Json[]>(await send(admin, 'GET', '/quotas?reference=artifact'))).toEqual([]);
+    expectMatchesSwagger('getQuota', 404, parseJson(await send(admin, 'GET', '/quotas/999999')));
     for (const hard of [undefined, {}, { storage: 0 }, { storage: 'big' }, { count: 5 }]) {
       expect((await send(admin, 'PUT', `/quotas/${teamId}`, { hard })).status).toBe(400);
     }
@@ -385,7 +370,7 @@ describe('quotas', () => {
     const id = Number(created.headers.get('location')?.split('/').pop());
     const update = await send(admin, 'PUT', `/quotas/${id}`, { hard: { storage: 5000 } });
     expect(update.status).toBe(200);
-    const used = async () => (parse(await send(admin, 'GET', `/quotas/${id}`)).used as { storage: number }).storage;
+    const used = async () => (parseJson(await send(admin, 'GET', `/quotas/${id}`)).used as { storage: number }).storage;
 
     const shared = blob(2000);
     await pushBlob(admin, 'tight/one', shared);
@@ -400,11 +385,11 @@ describe('quotas', () => {
       headers: { 'content-type': 'application/octet-stream' },
     });
     expect(refused.status).toBe(403);
-    const error = parse<{ errors: { code: string; message: string }[] }>(refused).errors[0];
+    const error = parseJson<{ errors: { code: string; message: string }[] }>(refused).errors[0];
     expect(error?.code).toBe('DENIED');
     expect(error?.message).toMatch(/storage quota exceeded in project tight/);
     expect(await used()).toBe(4000);
-    expect(parse(await send(admin, 'GET', `/projects/${id}/summary`)).quota).toEqual({
+    expect(parseJson(await send(admin, 'GET', `/projects/${id}/summary`)).quota).toEqual({
       hard: { storage: 5000 },
       used: { storage: 4000 },
     });
@@ -432,7 +417,7 @@ describe('robots', () => {
         permissions,
       }),
     );
-    return client(() => server.url, { authorization: basicAuth(`robot$${name}`, secret) });
+    return asUser(() => server.url, { username: `robot$${name}`, password: secret });
   }
 
   it('see public projects and those their permissions name; create only with project:create', async () => {
@@ -450,7 +435,7 @@ describe('robots', () => {
     expect(made.status).toBe(201);
     const { body } = await getProject(admin, 'robot-made', resName);
     expect(body).toMatchObject({ owner_name: 'admin' });
-    expect(parse(await send(admin, 'GET', `/quotas/${body.project_id as number}`))).toMatchObject({
+    expect(parseJson(await send(admin, 'GET', `/quotas/${body.project_id as number}`))).toMatchObject({
       hard: { storage: 8192 },
     });
   });
@@ -459,9 +444,9 @@ describe('robots', () => {
 describe('statistics and search', () => {
   it('counts what the caller may see; totals and storage for the admin only', async () => {
     expect((await send(anonymous, 'GET', '/statistics')).status).toBe(401);
-    const mine = parse(await send(developer, 'GET', '/statistics'));
+    const mine = parseJson(await send(developer, 'GET', '/statistics'));
     expectMatchesSwagger('getStatistic', 200, mine);
-    const all = parse(await send(admin, 'GET', '/statistics'));
+    const all = parseJson(await send(admin, 'GET', '/statistics'));
     expectMatchesSwagger('getStatistic', 200, all);
     expect(mine).toMatchObject({
       private_project_count: 2, // team-a, dev-own
@@ -477,10 +462,10 @@ describe('statistics and search', () => {
   it('finds projects and repositories among those the caller sees', async () => {
     await pushImage(admin, 'team-b/hidden-tool', 'v1');
     await pushImage(admin, 'pub-a/open-tool', 'v1');
-    const dev = parse<{ project: Json[]; repository: Json[] }>(await send(developer, 'GET', '/search?q=team'));
+    const dev = parseJson<{ project: Json[]; repository: Json[] }>(await send(developer, 'GET', '/search?q=team'));
     expectMatchesSwagger('search', 200, dev);
     expect(dev.project.map((p) => p.name)).toEqual(['team-a']);
-    const tools = parse<{ project: Json[]; repository: Json[] }>(await send(developer, 'GET', '/search?q=tool'));
+    const tools = parseJson<{ project: Json[]; repository: Json[] }>(await send(developer, 'GET', '/search?q=tool'));
     expect(tools.repository).toEqual([
       {
         repository_name: 'pub-a/open-tool',
@@ -491,9 +476,9 @@ describe('statistics and search', () => {
         artifact_count: 1,
       },
     ]);
-    const adminTools = parse<{ repository: Json[] }>(await send(admin, 'GET', '/search?q=tool'));
+    const adminTools = parseJson<{ repository: Json[] }>(await send(admin, 'GET', '/search?q=tool'));
     expect(adminTools.repository.map((r) => r.repository_name)).toEqual(['pub-a/open-tool', 'team-b/hidden-tool']);
-    const anon = parse<{ project: Json[] }>(await send(anonymous, 'GET', '/search?q=a'));
+    const anon = parseJson<{ project: Json[] }>(await send(anonymous, 'GET', '/search?q=a'));
     expect(anon.project.map((p) => p.name).sort()).toEqual(['library', 'pub-a']);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_HEADERS, basicAuth } from '../helpers/berth.js';
+import { basicAuth } from '../helpers/berth.js';
+import { DEV, apiCallers, jsonBody } from '../helpers/harbor-api.js';
 import {
   expectHarborErrors,
   expectMatchesSwagger,
@@ -7,19 +8,14 @@ import {
   expectProperties,
 } from '../helpers/harbor-swagger.js';
 import { seed, seedMember, seedUser } from '../helpers/seed.js';
-import { client, pushImage, startTestServer, type Call } from './oci-client.js';
+import { pushImage, startTestServer, type Call } from './oci-client.js';
 
 /** Harbor v2 robot accounts: who may create them, what they may do, and how they stop working. */
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const admin = client(() => server.url, ADMIN_HEADERS);
-const anonymous = client(() => server.url, null);
-const as = (username: string, password: string): Call =>
-  client(() => server.url, { authorization: basicAuth(username, password) });
-const json = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const { admin, anonymous, as } = apiCallers(() => server.url);
 
 const OWNER = { username: 'owner', password: 'Owner-Password-1' };
-const DEV = { username: 'dev', password: 'Dev-Password-1' };
 let owner: Call;
 let dev: Call;
 let alphaId: number;
@@ -46,7 +42,7 @@ afterAll(() => server.stop());
 const pullAlpha = [{ kind: 'project', namespace: 'alpha', access: [{ resource: 'repository', action: 'pull' }] }];
 
 async function createRobot(call: Call, body: Record<string, unknown>) {
-  const res = await call('POST', '/api/v2.0/robots', json({ duration: -1, ...body }));
+  const res = await call('POST', '/api/v2.0/robots', jsonBody({ duration: -1, ...body }));
   expect(res.status, res.body.toString()).toBe(201);
   const created = res.json() as { id: number; name: string; secret: string; expires_at: number };
   expectMatchesSwagger('CreateRobot', 201, created);
@@ -183,14 +179,19 @@ describe('a project robot', () => {
     const other = await owner(
       'POST',
       '/api/v2.0/robots',
-      json({ name: 'sneaky', level: 'project', duration: -1, permissions: [{ ...pullAlpha[0], namespace: 'beta' }] }),
+      jsonBody({
+        name: 'sneaky',
+        level: 'project',
+        duration: -1,
+        permissions: [{ ...pullAlpha[0], namespace: 'beta' }],
+      }),
     );
     expect(other.status).toBe(403);
     expectMatchesSwagger('CreateRobot', 403, other.json());
     const two = await owner(
       'POST',
       '/api/v2.0/robots',
-      json({
+      jsonBody({
         name: 'two',
         level: 'project',
         duration: -1,
@@ -201,13 +202,13 @@ describe('a project robot', () => {
     const system = await owner(
       'POST',
       '/api/v2.0/robots',
-      json({ name: 'sys', level: 'system', duration: -1, permissions: pullAlpha }),
+      jsonBody({ name: 'sys', level: 'system', duration: -1, permissions: pullAlpha }),
     );
     expect(system.status).toBe(403);
     const dup = await owner(
       'POST',
       '/api/v2.0/robots',
-      json({ name: 'builder', level: 'project', duration: -1, permissions: pullAlpha }),
+      jsonBody({ name: 'builder', level: 'project', duration: -1, permissions: pullAlpha }),
     );
     expect(dup.status).toBe(409);
   });
@@ -216,7 +217,7 @@ describe('a project robot', () => {
     const res = await dev(
       'POST',
       '/api/v2.0/robots',
-      json({ name: 'devbot', level: 'project', duration: -1, permissions: pullAlpha }),
+      jsonBody({ name: 'devbot', level: 'project', duration: -1, permissions: pullAlpha }),
     );
     expect(res.status).toBe(403);
     expectHarborErrors(res.json(), 'FORBIDDEN');
@@ -235,7 +236,7 @@ describe('a project robot', () => {
     const update = await owner(
       'PUT',
       `/api/v2.0/robots/${builder.id}`,
-      json({
+      jsonBody({
         ...current,
         description: 'push only',
         permissions: [{ kind: 'project', namespace: 'alpha', access: [{ resource: 'repository', action: 'push' }] }],
@@ -249,16 +250,16 @@ describe('a project robot', () => {
     const rename = await owner(
       'PUT',
       `/api/v2.0/robots/${builder.id}`,
-      json({ ...current, name: 'robot$alpha+other' }),
+      jsonBody({ ...current, name: 'robot$alpha+other' }),
     );
     expect(rename.status).toBe(400);
-    const moveTo = json({ ...current, permissions: [{ ...pullAlpha[0], namespace: 'beta' }] });
+    const moveTo = jsonBody({ ...current, permissions: [{ ...pullAlpha[0], namespace: 'beta' }] });
     // The owner has no say in beta; even the admin cannot move a robot to another project.
     expect((await owner('PUT', `/api/v2.0/robots/${builder.id}`, moveTo)).status).toBe(403);
     const move = await admin('PUT', `/api/v2.0/robots/${builder.id}`, moveTo);
     expect(move.status).toBe(400);
     expect(move.body.toString()).toContain('project of a robot cannot be changed');
-    expect((await dev('PUT', `/api/v2.0/robots/${builder.id}`, json(current))).status).toBe(403);
+    expect((await dev('PUT', `/api/v2.0/robots/${builder.id}`, jsonBody(current))).status).toBe(403);
   });
 });
 
@@ -267,7 +268,7 @@ describe('refusals', () => {
     const member = await owner(
       'POST',
       '/api/v2.0/robots',
-      json({
+      jsonBody({
         name: 'escalate',
         level: 'project',
         duration: -1,
@@ -280,7 +281,7 @@ describe('refusals', () => {
     const user = await admin(
       'POST',
       '/api/v2.0/robots',
-      json({
+      jsonBody({
         name: 'escalate',
         level: 'system',
         duration: -1,
@@ -292,7 +293,7 @@ describe('refusals', () => {
     const wildcard = await admin(
       'POST',
       '/api/v2.0/robots',
-      json({
+      jsonBody({
         name: 'escalate',
         level: 'system',
         duration: -1,
@@ -306,14 +307,14 @@ describe('refusals', () => {
       [{ name: 'ok', level: 'galaxy', duration: -1, permissions: pullAlpha }, 'level'],
       [{ name: 'ok', level: 'system', duration: -1, permissions: [] }, 'permissions'],
     ] as const) {
-      const res = await admin('POST', '/api/v2.0/robots', json(body));
+      const res = await admin('POST', '/api/v2.0/robots', jsonBody(body));
       expect(res.status, field).toBe(400);
       expect(res.body.toString()).toContain(field);
     }
     const missing = await admin(
       'POST',
       '/api/v2.0/robots',
-      json({ name: 'ghost', level: 'system', duration: -1, permissions: [{ ...pullAlpha[0], namespace: 'nope' }] }),
+      jsonBody({ name: 'ghost', level: 'system', duration: -1, permissions: [{ ...pullAlpha[0], namespace: 'nope' }] }),
     );
     expect(missing.status).toBe(404);
   });
@@ -327,9 +328,13 @@ describe('refusals', () => {
     expect((await call('GET', '/v2/alpha/app/manifests/v1')).status).toBe(200);
 
     const current = (await admin('GET', `/api/v2.0/robots/${robot.id}`)).json();
-    expect((await admin('PUT', `/api/v2.0/robots/${robot.id}`, json({ ...current, disable: true }))).status).toBe(200);
+    expect((await admin('PUT', `/api/v2.0/robots/${robot.id}`, jsonBody({ ...current, disable: true }))).status).toBe(
+      200,
+    );
     expect((await call('GET', '/v2/alpha/app/manifests/v1')).status).toBe(401);
-    expect((await admin('PUT', `/api/v2.0/robots/${robot.id}`, json({ ...current, disable: false }))).status).toBe(200);
+    expect((await admin('PUT', `/api/v2.0/robots/${robot.id}`, jsonBody({ ...current, disable: false }))).status).toBe(
+      200,
+    );
     expect((await call('GET', '/v2/alpha/app/manifests/v1')).status).toBe(200);
 
     const expired = await createRobot(admin, { name: 'expired', level: 'system', duration: 1, permissions: pullAlpha });
@@ -343,7 +348,7 @@ describe('secrets', () => {
     const robot = await createRobot(admin, { name: 'rotating', level: 'system', permissions: pullAlpha });
     const old = as(robot.name, robot.secret);
     expect((await old('GET', '/v2/')).status).toBe(200);
-    const res = await admin('PATCH', `/api/v2.0/robots/${robot.id}`, json({}));
+    const res = await admin('PATCH', `/api/v2.0/robots/${robot.id}`, jsonBody({}));
     expect(res.status).toBe(200);
     const { secret } = res.json() as { secret: string };
     expectMatchesSwagger('RefreshSec', 200, res.json());
@@ -352,14 +357,14 @@ describe('secrets', () => {
     expect((await old('GET', '/v2/')).status).toBe(401);
     expect((await as(robot.name, secret)('GET', '/v2/alpha/app/manifests/v1')).status).toBe(200);
 
-    const weak = await admin('PATCH', `/api/v2.0/robots/${robot.id}`, json({ secret: 'weak' }));
+    const weak = await admin('PATCH', `/api/v2.0/robots/${robot.id}`, jsonBody({ secret: 'weak' }));
     expect(weak.status).toBe(400);
     expect(weak.body.toString()).toContain('secret');
-    const chosen = await admin('PATCH', `/api/v2.0/robots/${robot.id}`, json({ secret: 'Chosen-Secret-42' }));
+    const chosen = await admin('PATCH', `/api/v2.0/robots/${robot.id}`, jsonBody({ secret: 'Chosen-Secret-42' }));
     expect(chosen.status).toBe(200);
     expect(chosen.json()).toEqual({});
     expect((await as(robot.name, 'Chosen-Secret-42')('GET', '/v2/')).status).toBe(200);
-    expect((await owner('PATCH', `/api/v2.0/robots/${robot.id}`, json({}))).status).toBe(403);
+    expect((await owner('PATCH', `/api/v2.0/robots/${robot.id}`, jsonBody({}))).status).toBe(403);
 
     // Audited, but never with a secret.
     const audit = JSON.stringify(await robotAudit());
@@ -402,7 +407,7 @@ it('a robot cannot create robots, even with every permission it may hold', async
   const res = await as(robot.name, robot.secret)(
     'POST',
     '/api/v2.0/robots',
-    json({ name: 'child', level: 'project', duration: -1, permissions: pullAlpha }),
+    jsonBody({ name: 'child', level: 'project', duration: -1, permissions: pullAlpha }),
   );
   expect(res.status).toBe(403);
 });

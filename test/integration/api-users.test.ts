@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_HEADERS, basicAuth, TEST_ADMIN } from '../helpers/berth.js';
+import { apiCallers, jsonBody } from '../helpers/harbor-api.js';
 import {
   expectHarborErrors,
   expectMatchesSwagger,
@@ -12,11 +13,7 @@ import { client, startTestServer, type Call } from './oci-client.js';
 /** Harbor's user API, personal access tokens and login locks, against a real server. */
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
-const admin = client(() => server.url, ADMIN_HEADERS);
-const anonymous = client(() => server.url, null);
-const as = (username: string, password: string): Call =>
-  client(() => server.url, { authorization: basicAuth(username, password) });
-const json = (body: unknown) => ({ body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+const { admin, anonymous, as } = apiCallers(() => server.url);
 
 const ALICE = { username: 'alice', password: 'Alice-Password-1' };
 let alice: Call;
@@ -34,7 +31,7 @@ async function createUser(username: string, password = 'Some-Password-1') {
   const res = await admin(
     'POST',
     '/api/v2.0/users',
-    json({ username, password, email: `${username}@example.test`, realname: `Real ${username}` }),
+    jsonBody({ username, password, email: `${username}@example.test`, realname: `Real ${username}` }),
   );
   expect(res.status, res.body.toString()).toBe(201);
   expectMatchesSwagger('createUser', 201, undefined);
@@ -73,7 +70,7 @@ describe('user management by a system administrator', () => {
     const weak = await admin(
       'POST',
       '/api/v2.0/users',
-      json({ username: 'carol', password: 'short', email: 'c@example.test', realname: 'C' }),
+      jsonBody({ username: 'carol', password: 'short', email: 'c@example.test', realname: 'C' }),
     );
     expect(weak.status).toBe(400);
     expectMatchesSwagger('createUser', 400, weak.json());
@@ -81,28 +78,28 @@ describe('user management by a system administrator', () => {
     const noDigit = await admin(
       'POST',
       '/api/v2.0/users',
-      json({ username: 'carol', password: 'NoDigitsHere', email: 'c@example.test', realname: 'C' }),
+      jsonBody({ username: 'carol', password: 'NoDigitsHere', email: 'c@example.test', realname: 'C' }),
     );
     expect(noDigit.status).toBe(400);
     expect(noDigit.body.toString()).toContain('one digit');
     const badEmail = await admin(
       'POST',
       '/api/v2.0/users',
-      json({ username: 'carol', password: 'Carol-Pass-1', email: 'nope', realname: 'C' }),
+      jsonBody({ username: 'carol', password: 'Carol-Pass-1', email: 'nope', realname: 'C' }),
     );
     expect(badEmail.status).toBe(400);
     expect(badEmail.body.toString()).toContain('email');
     const badName = await admin(
       'POST',
       '/api/v2.0/users',
-      json({ username: 'car:ol', password: 'Carol-Pass-1', email: 'c@example.test', realname: 'C' }),
+      jsonBody({ username: 'car:ol', password: 'Carol-Pass-1', email: 'c@example.test', realname: 'C' }),
     );
     expect(badName.status).toBe(400);
     expect(badName.body.toString()).toContain('username');
     const dup = await admin(
       'POST',
       '/api/v2.0/users',
-      json({ username: 'ALICE', password: 'Carol-Pass-1', email: 'x@example.test', realname: 'A' }),
+      jsonBody({ username: 'ALICE', password: 'Carol-Pass-1', email: 'x@example.test', realname: 'A' }),
     );
     expect(dup.status).toBe(409);
     expectMatchesSwagger('createUser', 409, dup.json());
@@ -113,19 +110,19 @@ describe('user management by a system administrator', () => {
     const id = await createUser('dave', 'Dave-Password-1');
     const dave = as('dave', 'Dave-Password-1');
     expect((await dave('GET', '/api/v2.0/users')).status).toBe(403);
-    const grant = await admin('PUT', `/api/v2.0/users/${id}/sysadmin`, json({ sysadmin_flag: true }));
+    const grant = await admin('PUT', `/api/v2.0/users/${id}/sysadmin`, jsonBody({ sysadmin_flag: true }));
     expect(grant.status).toBe(200);
     expectMatchesSwagger('setUserSysAdmin', 200, undefined);
     // Takes effect at once, though dave's credentials were checked (and cached) a moment ago.
     expect((await dave('GET', '/api/v2.0/users')).status).toBe(200);
 
-    const self = await dave('PUT', `/api/v2.0/users/${id}/sysadmin`, json({ sysadmin_flag: false }));
+    const self = await dave('PUT', `/api/v2.0/users/${id}/sysadmin`, jsonBody({ sysadmin_flag: false }));
     expect(self.status).toBe(403);
     expectMatchesSwagger('setUserSysAdmin', 403, self.json());
     expect((await admin('GET', `/api/v2.0/users/${id}`)).json().sysadmin_flag).toBe(true);
 
-    expect((await admin('PUT', `/api/v2.0/users/${id}/sysadmin`, json({ sysadmin_flag: 'yes' }))).status).toBe(400);
-    expect((await admin('PUT', `/api/v2.0/users/${id}/sysadmin`, json({ sysadmin_flag: false }))).status).toBe(200);
+    expect((await admin('PUT', `/api/v2.0/users/${id}/sysadmin`, jsonBody({ sysadmin_flag: 'yes' }))).status).toBe(400);
+    expect((await admin('PUT', `/api/v2.0/users/${id}/sysadmin`, jsonBody({ sysadmin_flag: false }))).status).toBe(200);
     expect((await dave('GET', '/api/v2.0/users')).status).toBe(403);
   });
 
@@ -159,11 +156,11 @@ describe('what other users may do', () => {
     const create = await alice(
       'POST',
       '/api/v2.0/users',
-      json({ username: 'mallory', password: 'Mallory-Pass-1', email: 'm@example.test', realname: 'M' }),
+      jsonBody({ username: 'mallory', password: 'Mallory-Pass-1', email: 'm@example.test', realname: 'M' }),
     );
     expect(create.status).toBe(403);
     expectHarborErrors(create.json(), 'FORBIDDEN');
-    const promote = await alice('PUT', `/api/v2.0/users/${aliceId}/sysadmin`, json({ sysadmin_flag: true }));
+    const promote = await alice('PUT', `/api/v2.0/users/${aliceId}/sysadmin`, jsonBody({ sysadmin_flag: true }));
     expect(promote.status).toBe(403);
     expectMatchesSwagger('setUserSysAdmin', 403, promote.json());
     expect((await alice('GET', '/api/v2.0/users/current')).json().sysadmin_flag).toBe(false);
@@ -182,7 +179,7 @@ describe('what other users may do', () => {
     const update = await alice(
       'PUT',
       `/api/v2.0/users/${aliceId}`,
-      json({ email: 'alice@new.example', realname: 'Alice A.', comment: 'hi' }),
+      jsonBody({ email: 'alice@new.example', realname: 'Alice A.', comment: 'hi' }),
     );
     expect(update.status).toBe(200);
     expectMatchesSwagger('updateUserProfile', 200, undefined);
@@ -194,7 +191,7 @@ describe('what other users may do', () => {
     const long = await alice(
       'PUT',
       `/api/v2.0/users/${aliceId}`,
-      json({ email: 'a@b.example', realname: 'A', comment: 'x'.repeat(31) }),
+      jsonBody({ email: 'a@b.example', realname: 'A', comment: 'x'.repeat(31) }),
     );
     expect(long.status).toBe(400);
     expect(long.body.toString()).toContain('comment');
@@ -206,7 +203,7 @@ describe('what other users may do', () => {
     const hijack = await alice(
       'PUT',
       `/api/v2.0/users/${adminId}`,
-      json({ email: 'evil@example.test', realname: 'Evil' }),
+      jsonBody({ email: 'evil@example.test', realname: 'Evil' }),
     );
     expect(hijack.status).toBe(403);
     expect((await admin('GET', '/api/v2.0/users/current')).json().email).not.toBe('evil@example.test');
@@ -232,21 +229,29 @@ describe('passwords', () => {
     const me = (await frank('GET', '/api/v2.0/users/current')).json().user_id as number;
     const path = `/api/v2.0/users/${me}/password`;
 
-    const noOld = await frank('PUT', path, json({ new_password: 'Frank-Password-2' }));
+    const noOld = await frank('PUT', path, jsonBody({ new_password: 'Frank-Password-2' }));
     expect(noOld.status).toBe(400);
     expect(noOld.body.toString()).toContain('old_password');
-    const wrongOld = await frank('PUT', path, json({ old_password: 'Not-It-1', new_password: 'Frank-Password-2' }));
+    const wrongOld = await frank('PUT', path, jsonBody({ old_password: 'Not-It-1', new_password: 'Frank-Password-2' }));
     expect(wrongOld.status).toBe(403);
     expect(wrongOld.body.toString()).toContain('current password is incorrect');
-    const weak = await frank('PUT', path, json({ old_password: 'Frank-Password-1', new_password: 'frankfrank' }));
+    const weak = await frank('PUT', path, jsonBody({ old_password: 'Frank-Password-1', new_password: 'frankfrank' }));
     expect(weak.status).toBe(400);
     expect(weak.body.toString()).toContain('upper-case');
-    const same = await frank('PUT', path, json({ old_password: 'Frank-Password-1', new_password: 'Frank-Password-1' }));
+    const same = await frank(
+      'PUT',
+      path,
+      jsonBody({ old_password: 'Frank-Password-1', new_password: 'Frank-Password-1' }),
+    );
     expect(same.status).toBe(400);
     expect(same.body.toString()).toContain('differ');
     expect((await frank('GET', '/v2/')).status).toBe(200);
 
-    const ok = await frank('PUT', path, json({ old_password: 'Frank-Password-1', new_password: 'Frank-Password-2' }));
+    const ok = await frank(
+      'PUT',
+      path,
+      jsonBody({ old_password: 'Frank-Password-1', new_password: 'Frank-Password-2' }),
+    );
     expect(ok.status).toBe(200);
     expectMatchesSwagger('updateUserPassword', 200, undefined);
     // The old password was checked (and cached) moments ago; it must fail now.
@@ -256,11 +261,11 @@ describe('passwords', () => {
 
   it('an admin resets another user without the old password; others cannot', async () => {
     const id = (await seedUser(server.dataDir, 'gina', 'Gina-Password-1')).id;
-    const refused = await alice('PUT', `/api/v2.0/users/${id}/password`, json({ new_password: 'Hacked-Pass-1' }));
+    const refused = await alice('PUT', `/api/v2.0/users/${id}/password`, jsonBody({ new_password: 'Hacked-Pass-1' }));
     expect(refused.status).toBe(403);
     expect((await as('gina', 'Gina-Password-1')('GET', '/v2/')).status).toBe(200);
 
-    const reset = await admin('PUT', `/api/v2.0/users/${id}/password`, json({ new_password: 'Gina-Password-2' }));
+    const reset = await admin('PUT', `/api/v2.0/users/${id}/password`, jsonBody({ new_password: 'Gina-Password-2' }));
     expect(reset.status).toBe(200);
     expect((await as('gina', 'Gina-Password-1')('GET', '/v2/')).status).toBe(401);
     expect((await as('gina', 'Gina-Password-2')('GET', '/v2/')).status).toBe(200);
@@ -279,7 +284,7 @@ describe('passwords', () => {
     expect(before.status).toBe(200);
     expectMatchesSwagger('getCurrentUserInfo', 200, await before.json());
     expect(
-      (await admin('PUT', `/api/v2.0/users/${id}/password`, json({ new_password: 'Hank-Password-2' }))).status,
+      (await admin('PUT', `/api/v2.0/users/${id}/password`, jsonBody({ new_password: 'Hank-Password-2' }))).status,
     ).toBe(200);
     const after = await fetch(`${server.url}/api/v2.0/users/current`, { headers: { cookie: sid } });
     expect(after.status).toBe(401);
@@ -296,7 +301,7 @@ describe('the current user', () => {
     const robot = await admin(
       'POST',
       '/api/v2.0/robots',
-      json({
+      jsonBody({
         name: 'whoami',
         level: 'system',
         duration: -1,
@@ -353,7 +358,7 @@ describe('personal access tokens', () => {
   const TOKENS = '/api/v2.0/users/current/tokens';
 
   it('work like the password for docker login and the API until deleted, and are shown once', async () => {
-    const created = await alice('POST', TOKENS, json({ name: 'ci' }));
+    const created = await alice('POST', TOKENS, jsonBody({ name: 'ci' }));
     expect(created.status).toBe(201);
     const body = created.json() as { id: number; name: string; token: string; expires_at: string };
     expect(body.token).toMatch(/^berth_pat_[A-Za-z0-9_-]{43}$/);
@@ -382,8 +387,8 @@ describe('personal access tokens', () => {
     expect(list.body.toString()).not.toContain(body.token);
 
     // A token cannot mint tokens; the password can.
-    expect((await viaToken('POST', TOKENS, json({ name: 'more' }))).status).toBe(403);
-    expect((await alice('POST', TOKENS, json({ name: 'ci' }))).status).toBe(409);
+    expect((await viaToken('POST', TOKENS, jsonBody({ name: 'more' }))).status).toBe(403);
+    expect((await alice('POST', TOKENS, jsonBody({ name: 'ci' }))).status).toBe(409);
 
     expect((await alice('DELETE', `${TOKENS}/${body.id}`)).status).toBe(200);
     expect((await viaToken('GET', '/v2/')).status).toBe(401);
@@ -407,15 +412,15 @@ describe('personal access tokens', () => {
     const list = JSON.parse((await alice('GET', TOKENS)).body.toString()) as Record<string, unknown>[];
     expect(list).toContainEqual(expect.objectContaining({ name: 'old', expired: true }));
 
-    const forever = await alice('POST', TOKENS, json({ name: 'forever', expires_in_days: -1 }));
+    const forever = await alice('POST', TOKENS, jsonBody({ name: 'forever', expires_in_days: -1 }));
     expect(forever.status).toBe(201);
     expect(forever.json().expires_at).toBeNull();
     for (const bad of [0, 3651, 1.5, '10']) {
-      const res = await alice('POST', TOKENS, json({ name: `bad-${String(bad)}`, expires_in_days: bad }));
+      const res = await alice('POST', TOKENS, jsonBody({ name: `bad-${String(bad)}`, expires_in_days: bad }));
       expect(res.status, String(bad)).toBe(400);
       expect(res.body.toString()).toContain('expires_in_days');
     }
-    expect((await alice('POST', TOKENS, json({ name: '' }))).status).toBe(400);
+    expect((await alice('POST', TOKENS, jsonBody({ name: '' }))).status).toBe(400);
     expect((await anonymous('GET', TOKENS)).status).toBe(401);
   });
 });
