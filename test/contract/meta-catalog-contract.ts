@@ -1,8 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { digestOf } from '../../server/core/digest.js';
-import { DomainError } from '../../server/core/errors.js';
+import { describe, expect, it } from 'vitest';
 import type { Filter, ListQuery, SortKey } from '../../server/meta/list-query.js';
 import type { Artifact, CommitManifestInput, MetaStore } from '../../server/meta/meta-store.js';
+import { MediaType } from '../fixtures/image-builder.js';
+import {
+  expectDomainError,
+  freshStoreForEachTest,
+  linkBlob,
+  uniqueDigests,
+  type OpenMetaStore,
+} from './contract-kit.js';
 
 /**
  * Listings and catalog operations every MetaStore implementation must show: the visible catalog,
@@ -10,42 +16,21 @@ import type { Artifact, CommitManifestInput, MetaStore } from '../../server/meta
  * tags of one artifact, and repository deletion. Each dialect's test file calls this with a factory
  * that opens a fresh, empty store (only the `library` project present).
  */
-export function describeMetaCatalogContract(
-  name: string,
-  open: () => Promise<{ store: MetaStore; cleanup(): Promise<void> }>,
-): void {
+export function describeMetaCatalogContract(name: string, open: OpenMetaStore): void {
   describe(`MetaStore catalog contract: ${name}`, () => {
     let store: MetaStore;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await open());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    freshStoreForEachTest(open, (opened) => (store = opened));
 
     const REPO = 'team/app';
-    const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-    const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
-    const CONFIG_TYPE = 'application/vnd.oci.image.config.v1+json';
     const HELM_TYPE = 'application/vnd.cncf.helm.config.v1+json';
     const at = (minute: number): Date => new Date(1_700_000_000_000 + minute * 60_000);
-    let counter = 0;
-    const digest = (label = 'x'): string => digestOf(`${label}-${++counter}`);
+    const digest = uniqueDigests();
 
     function q(filters: Filter[] = [], sort: SortKey[] = [], offset = 0, limit = 100): ListQuery {
       return { filters, sort, offset, limit };
     }
 
-    async function link(repository: string, d: string, size = 10): Promise<void> {
-      await store.blobs.link({
-        repository,
-        project: repository.split('/')[0]!,
-        createProject: true,
-        blob: { digest: d, size },
-      });
-    }
+    const link = (repository: string, d: string, size = 10) => linkBlob(store, repository, d, size);
 
     /** Pushes config + layer (or the given blobs) and a manifest referencing them. */
     async function push(overrides: Partial<CommitManifestInput> & { layers?: string[] } = {}): Promise<Artifact> {
@@ -57,8 +42,8 @@ export function describeMetaCatalogContract(
         repository,
         project: repository.split('/')[0]!,
         createProject: true,
-        manifest: { digest: digest('manifest'), size: 500, mediaType: MANIFEST_TYPE },
-        artifactType: CONFIG_TYPE,
+        manifest: { digest: digest('manifest'), size: 500, mediaType: MediaType.ociManifest },
+        artifactType: MediaType.ociConfig,
         configDigest: blobs[0] ?? null,
         subjectDigest: null,
         annotations: null,
@@ -68,16 +53,6 @@ export function describeMetaCatalogContract(
         now: at(0),
         ...rest,
       });
-    }
-
-    async function expectDomainError(promise: Promise<unknown>, kind: string, code?: string): Promise<void> {
-      const err = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err, 'expected a rejection').toBeInstanceOf(DomainError);
-      expect((err as DomainError).kind).toBe(kind);
-      if (code) expect((err as DomainError).code).toBe(code);
     }
 
     describe('repositories.catalogVisible', () => {
@@ -161,16 +136,18 @@ export function describeMetaCatalogContract(
       });
 
       it('refuses unknown keys, unsupported operators and unknown sorts', async () => {
-        await expectDomainError(store.repositories.list(q([{ key: 'nam', kind: 'exact', value: 'x' }])), 'invalid');
-        await expectDomainError(
-          store.repositories.list(q([{ key: 'project_id', kind: 'fuzzy', value: '1' }])),
-          'invalid',
-        );
-        await expectDomainError(store.repositories.list(q([], [{ key: 'pull_count', desc: true }])), 'invalid');
-        await expectDomainError(
-          store.repositories.list(q([{ key: 'project_id', kind: 'exact', value: 'one' }])),
-          'invalid',
-        );
+        await expectDomainError(store.repositories.list(q([{ key: 'nam', kind: 'exact', value: 'x' }])), {
+          kind: 'invalid',
+        });
+        await expectDomainError(store.repositories.list(q([{ key: 'project_id', kind: 'fuzzy', value: '1' }])), {
+          kind: 'invalid',
+        });
+        await expectDomainError(store.repositories.list(q([], [{ key: 'pull_count', desc: true }])), {
+          kind: 'invalid',
+        });
+        await expectDomainError(store.repositories.list(q([{ key: 'project_id', kind: 'exact', value: 'one' }])), {
+          kind: 'invalid',
+        });
       });
     });
 
@@ -179,7 +156,7 @@ export function describeMetaCatalogContract(
         const shared = digest('shared');
         const image = await push({ layers: [digest('config'), shared], tag: 'v1' });
         const index = await push({
-          manifest: { digest: digest('index'), size: 300, mediaType: INDEX_TYPE },
+          manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
           layers: [],
           childDigests: [image.digest],
           tag: 'multi',
@@ -192,7 +169,7 @@ export function describeMetaCatalogContract(
         expect(await store.artifacts.getByDigest(REPO, image.digest)).toBeUndefined();
         expect(await store.artifacts.getByDigest(REPO, index.digest)).toBeUndefined();
         expect(await store.artifacts.getByTag(REPO, 'v1')).toBeUndefined();
-        await expectDomainError(store.tags.list(REPO, 10), 'not-found', 'NAME_UNKNOWN');
+        await expectDomainError(store.tags.list(REPO, 10), { kind: 'not-found', code: 'NAME_UNKNOWN' });
         expect(await store.blobs.getLinked(REPO, shared)).toBeUndefined();
         expect(await store.blobs.getLinked(REPO, image.digest)).toBeUndefined();
         expect(await store.blobs.get(image.digest)).toBeDefined();
@@ -203,7 +180,7 @@ export function describeMetaCatalogContract(
         expect(await store.repositories.delete('ghost/app')).toBe(false);
 
         // The name can be pushed again from scratch.
-        const again = await push({ manifest: { digest: image.digest, size: 500, mediaType: MANIFEST_TYPE } });
+        const again = await push({ manifest: { digest: image.digest, size: 500, mediaType: MediaType.ociManifest } });
         expect(again.id).not.toBe(image.id);
         expect((await store.artifacts.list(REPO, q())).total).toBe(1);
       });
@@ -267,15 +244,17 @@ export function describeMetaCatalogContract(
       it('filters by digest, media_type and artifact_type', async () => {
         const { a, b, c } = await three();
         const index = await push({
-          manifest: { digest: digest('index'), size: 300, mediaType: INDEX_TYPE },
+          manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
           artifactType: null,
           layers: [],
           childDigests: [a.digest, c.digest],
           now: at(3),
         });
         expect(await digests(q([{ key: 'digest', kind: 'exact', value: b.digest }]))).toEqual([b.digest]);
-        expect(await digests(q([{ key: 'media_type', kind: 'exact', value: INDEX_TYPE }]))).toEqual([index.digest]);
-        expect(await digests(q([{ key: 'media_type', kind: 'exact', value: MANIFEST_TYPE }]))).toHaveLength(3);
+        expect(await digests(q([{ key: 'media_type', kind: 'exact', value: MediaType.ociIndex }]))).toEqual([
+          index.digest,
+        ]);
+        expect(await digests(q([{ key: 'media_type', kind: 'exact', value: MediaType.ociManifest }]))).toHaveLength(3);
         expect(await digests(q([{ key: 'artifact_type', kind: 'exact', value: HELM_TYPE }]))).toEqual([b.digest]);
       });
 
@@ -306,14 +285,14 @@ export function describeMetaCatalogContract(
           ),
         ).toEqual([]);
         expect(c.id).not.toBe(a.id);
-        await expectDomainError(store.artifacts.list(REPO, byLabel('red')), 'invalid');
+        await expectDomainError(store.artifacts.list(REPO, byLabel('red')), { kind: 'invalid' });
       });
 
       it('keeps repositories apart, answers an empty page for an unknown one, refuses unknown keys', async () => {
         const { a } = await three();
         await push({
           repository: 'team/other',
-          manifest: { digest: a.digest, size: 500, mediaType: MANIFEST_TYPE },
+          manifest: { digest: a.digest, size: 500, mediaType: MediaType.ociManifest },
           tag: 'x',
         });
         const theirs = await store.artifacts.list('team/other', q());
@@ -321,12 +300,13 @@ export function describeMetaCatalogContract(
         expect(theirs.items[0]!.tags.map((t) => t.name)).toEqual(['x']);
         expect((await store.artifacts.list(REPO, q([{ key: 'tags', kind: 'exact', value: 'x' }]))).total).toBe(0);
         expect(await store.artifacts.list('ghost/app', q())).toEqual({ items: [], total: 0 });
-        await expectDomainError(store.artifacts.list(REPO, q([{ key: 'tag', kind: 'exact', value: 'v1' }])), 'invalid');
-        await expectDomainError(
-          store.artifacts.list(REPO, q([{ key: 'tags', kind: 'or', values: ['v1'] }])),
-          'invalid',
-        );
-        await expectDomainError(store.artifacts.list(REPO, q([], [{ key: 'size', desc: true }])), 'invalid');
+        await expectDomainError(store.artifacts.list(REPO, q([{ key: 'tag', kind: 'exact', value: 'v1' }])), {
+          kind: 'invalid',
+        });
+        await expectDomainError(store.artifacts.list(REPO, q([{ key: 'tags', kind: 'or', values: ['v1'] }])), {
+          kind: 'invalid',
+        });
+        await expectDomainError(store.artifacts.list(REPO, q([], [{ key: 'size', desc: true }])), { kind: 'invalid' });
       });
     });
 
@@ -335,9 +315,12 @@ export function describeMetaCatalogContract(
         const amd = await push();
         const arm = await push();
         // The same child digest in another repository must not show up twice.
-        await push({ repository: 'team/other', manifest: { digest: arm.digest, size: 500, mediaType: MANIFEST_TYPE } });
+        await push({
+          repository: 'team/other',
+          manifest: { digest: arm.digest, size: 500, mediaType: MediaType.ociManifest },
+        });
         const index = await push({
-          manifest: { digest: digest('index'), size: 300, mediaType: INDEX_TYPE },
+          manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
           layers: [],
           childDigests: [arm.digest, amd.digest],
         });
@@ -376,9 +359,18 @@ export function describeMetaCatalogContract(
       it('throws MANIFEST_UNKNOWN for a digest not in the repository, NAME_UNKNOWN for an unknown repository', async () => {
         const a = await push();
         const elsewhere = await push({ repository: 'team/other' });
-        await expectDomainError(store.tags.put(REPO, digest('nope'), 'v1'), 'not-found', 'MANIFEST_UNKNOWN');
-        await expectDomainError(store.tags.put(REPO, elsewhere.digest, 'v1'), 'not-found', 'MANIFEST_UNKNOWN');
-        await expectDomainError(store.tags.put('ghost/app', a.digest, 'v1'), 'not-found', 'NAME_UNKNOWN');
+        await expectDomainError(store.tags.put(REPO, digest('nope'), 'v1'), {
+          kind: 'not-found',
+          code: 'MANIFEST_UNKNOWN',
+        });
+        await expectDomainError(store.tags.put(REPO, elsewhere.digest, 'v1'), {
+          kind: 'not-found',
+          code: 'MANIFEST_UNKNOWN',
+        });
+        await expectDomainError(store.tags.put('ghost/app', a.digest, 'v1'), {
+          kind: 'not-found',
+          code: 'NAME_UNKNOWN',
+        });
         expect(await store.tags.list(REPO, 10)).toEqual([]);
       });
     });
@@ -406,12 +398,11 @@ export function describeMetaCatalogContract(
         expect(await store.tags.listForArtifact('ghost/app', a.digest, q())).toEqual({ items: [], total: 0 });
         await expectDomainError(
           store.tags.listForArtifact(REPO, a.digest, q([{ key: 'tags', kind: 'exact', value: 'a1' }])),
-          'invalid',
+          { kind: 'invalid' },
         );
-        await expectDomainError(
-          store.tags.listForArtifact(REPO, a.digest, q([], [{ key: 'pull_time', desc: true }])),
-          'invalid',
-        );
+        await expectDomainError(store.tags.listForArtifact(REPO, a.digest, q([], [{ key: 'pull_time', desc: true }])), {
+          kind: 'invalid',
+        });
       });
     });
   });

@@ -1,28 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Conflict, Invalid, NotFound, type DomainError } from '../../server/core/errors.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Conflict, Invalid, NotFound } from '../../server/core/errors.js';
 import type { LoginFailurePolicy, NewRobot, NewUser, Session } from '../../server/meta/identity-types.js';
 import type { Filter, ListQuery, SortKey } from '../../server/meta/list-query.js';
 import type { MetaStore } from '../../server/meta/meta-store.js';
+import { expectDomainError, freshStoreForEachTest, type OpenMetaStore } from './contract-kit.js';
 
 /**
  * Behaviour of the identity aggregates (users, login failures, sessions, access tokens, robots) that
  * every MetaStore implementation must show. Each dialect's test file calls this with a factory that
  * opens a fresh, empty store (only the `library` project present).
  */
-export function describeMetaIdentityContract(
-  name: string,
-  open: () => Promise<{ store: MetaStore; cleanup(): Promise<void> }>,
-): void {
+export function describeMetaIdentityContract(name: string, open: OpenMetaStore): void {
   describe(`MetaStore identity contract: ${name}`, () => {
     let store: MetaStore;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await open());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    freshStoreForEachTest(open, (opened) => (store = opened));
 
     const T0 = new Date(1_700_000_000_000);
     const at = (ms: number): Date => new Date(T0.getTime() + ms);
@@ -32,18 +23,6 @@ export function describeMetaIdentityContract(
       offset,
       limit,
     });
-
-    async function rejection(
-      promise: Promise<unknown>,
-      type: abstract new (...args: never[]) => DomainError,
-    ): Promise<DomainError> {
-      const err = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err, 'expected a rejection').toBeInstanceOf(type);
-      return err as DomainError;
-    }
 
     function newUser(username: string, overrides: Partial<NewUser> = {}): NewUser {
       return {
@@ -88,8 +67,12 @@ export function describeMetaIdentityContract(
 
       it('refuses a taken username or email in any case, storing nothing', async () => {
         await store.users.create(newUser('alice', { email: 'Alice@Example.com' }));
-        await rejection(store.users.create(newUser('ALICE', { email: 'other@example.com' })), Conflict);
-        const err = await rejection(store.users.create(newUser('bob', { email: 'alice@EXAMPLE.com' })), Conflict);
+        await expectDomainError(store.users.create(newUser('ALICE', { email: 'other@example.com' })), {
+          type: Conflict,
+        });
+        const err = await expectDomainError(store.users.create(newUser('bob', { email: 'alice@EXAMPLE.com' })), {
+          type: Conflict,
+        });
         expect(err.message).toMatch(/email/);
         expect(await store.users.count()).toBe(1);
         expect(await store.users.getByName('bob')).toBeUndefined();
@@ -113,9 +96,9 @@ export function describeMetaIdentityContract(
         expect((await store.users.update(alice.id, { email: 'ALICE@example.com', comment: 'x' })).email).toBe(
           'ALICE@example.com',
         );
-        await rejection(store.users.update(bob.id, { email: 'alice@EXAMPLE.com' }), Conflict);
+        await expectDomainError(store.users.update(bob.id, { email: 'alice@EXAMPLE.com' }), { type: Conflict });
         expect((await store.users.get(bob.id))!.email).toBe('bob@example.com');
-        await rejection(store.users.update(9999, { realname: 'x' }), NotFound);
+        await expectDomainError(store.users.update(9999, { realname: 'x' }), { type: NotFound });
       });
 
       it('sets the password hash and the admin flag', async () => {
@@ -129,8 +112,8 @@ export function describeMetaIdentityContract(
         expect(await store.users.get(user.id)).toMatchObject({ sysadmin: true, updatedAt: at(6) });
         await store.users.setSysadmin(user.id, false);
         expect((await store.users.get(user.id))!.sysadmin).toBe(false);
-        await rejection(store.users.setPassword(9999, 'h'), NotFound);
-        await rejection(store.users.setSysadmin(9999, true), NotFound);
+        await expectDomainError(store.users.setPassword(9999, 'h'), { type: NotFound });
+        await expectDomainError(store.users.setSysadmin(9999, true), { type: NotFound });
       });
 
       it('deletes a user with their sessions, access tokens and memberships', async () => {
@@ -211,10 +194,16 @@ export function describeMetaIdentityContract(
         });
 
         it('refuses unknown keys, unsupported operators and unknown sort keys', async () => {
-          await rejection(store.users.list(q([{ key: 'password', kind: 'exact', value: 'x' }])), Invalid);
-          await rejection(store.users.list(q([{ key: 'sysadmin', kind: 'fuzzy', value: 'tr' }])), Invalid);
-          await rejection(store.users.list(q([{ key: 'sysadmin', kind: 'exact', value: 'maybe' }])), Invalid);
-          await rejection(store.users.list(q([], [{ key: 'email', desc: false }])), Invalid);
+          await expectDomainError(store.users.list(q([{ key: 'password', kind: 'exact', value: 'x' }])), {
+            type: Invalid,
+          });
+          await expectDomainError(store.users.list(q([{ key: 'sysadmin', kind: 'fuzzy', value: 'tr' }])), {
+            type: Invalid,
+          });
+          await expectDomainError(store.users.list(q([{ key: 'sysadmin', kind: 'exact', value: 'maybe' }])), {
+            type: Invalid,
+          });
+          await expectDomainError(store.users.list(q([], [{ key: 'email', desc: false }])), { type: Invalid });
         });
       });
     });
@@ -324,8 +313,8 @@ export function describeMetaIdentityContract(
       it('refuses a duplicate id and an unknown user', async () => {
         const user = await store.users.create(newUser('alice'));
         await store.sessions.create(session('h1', user.id));
-        await rejection(store.sessions.create(session('h1', user.id)), Conflict);
-        await rejection(store.sessions.create(session('h2', user.id + 1000)), NotFound);
+        await expectDomainError(store.sessions.create(session('h1', user.id)), { type: Conflict });
+        await expectDomainError(store.sessions.create(session('h2', user.id + 1000)), { type: NotFound });
       });
 
       it('slides the expiry of a live session, but does not revive an expired one', async () => {
@@ -388,13 +377,13 @@ export function describeMetaIdentityContract(
         const alice = await store.users.create(newUser('alice'));
         const bob = await store.users.create(newUser('bob'));
         const ci = await store.accessTokens.create({ userId: alice.id, name: 'ci', tokenHash: 'h1', expiresAt: null });
-        await rejection(
+        await expectDomainError(
           store.accessTokens.create({ userId: alice.id, name: 'ci', tokenHash: 'h2', expiresAt: null }),
-          Conflict,
+          { type: Conflict },
         );
-        await rejection(
+        await expectDomainError(
           store.accessTokens.create({ userId: 9999, name: 'x', tokenHash: 'h3', expiresAt: null }),
-          NotFound,
+          { type: NotFound },
         );
         expect(await store.accessTokens.delete(bob.id, ci.id)).toBe(false);
         expect(await store.accessTokens.delete(alice.id, ci.id)).toBe(true);
@@ -441,13 +430,15 @@ export function describeMetaIdentityContract(
 
       it('refuses a taken name, a level that does not fit the project, and an unknown project', async () => {
         await store.robots.create(newRobot('robot$ci'));
-        await rejection(store.robots.create(newRobot('robot$ci', { description: 'again' })), Conflict);
+        await expectDomainError(store.robots.create(newRobot('robot$ci', { description: 'again' })), {
+          type: Conflict,
+        });
         const project = await store.projects.ensure('team');
-        await rejection(store.robots.create(newRobot('robot$team+a', { level: 'project' })), Invalid);
-        await rejection(store.robots.create(newRobot('robot$b', { projectId: project.id })), Invalid);
-        await rejection(
+        await expectDomainError(store.robots.create(newRobot('robot$team+a', { level: 'project' })), { type: Invalid });
+        await expectDomainError(store.robots.create(newRobot('robot$b', { projectId: project.id })), { type: Invalid });
+        await expectDomainError(
           store.robots.create(newRobot('robot$ghost+c', { level: 'project', projectId: project.id + 1000 })),
-          NotFound,
+          { type: NotFound },
         );
       });
 
@@ -481,8 +472,8 @@ export function describeMetaIdentityContract(
           secretHash: 'rotated',
           robot: { updatedAt: at(12) },
         });
-        await rejection(store.robots.update(9999, { disabled: true }), NotFound);
-        await rejection(store.robots.setSecret(9999, 'x'), NotFound);
+        await expectDomainError(store.robots.update(9999, { disabled: true }), { type: NotFound });
+        await expectDomainError(store.robots.setSecret(9999, 'x'), { type: NotFound });
       });
 
       it('deletes a robot, and deleting a project deletes its robots', async () => {
@@ -523,9 +514,13 @@ export function describeMetaIdentityContract(
         expect(await names(q([{ key: 'level', kind: 'exact', value: 'system' }]))).toEqual(['robot$alpha']);
         const scoped = await store.robots.list(q([{ key: 'project_id', kind: 'exact', value: String(team.id) }]));
         expect(scoped.total).toBe(2);
-        await rejection(store.robots.list(q([{ key: 'creator', kind: 'exact', value: 'admin' }])), Invalid);
-        await rejection(store.robots.list(q([{ key: 'level', kind: 'fuzzy', value: 'sys' }])), Invalid);
-        await rejection(store.robots.list(q([], [{ key: 'update_time', desc: true }])), Invalid);
+        await expectDomainError(store.robots.list(q([{ key: 'creator', kind: 'exact', value: 'admin' }])), {
+          type: Invalid,
+        });
+        await expectDomainError(store.robots.list(q([{ key: 'level', kind: 'fuzzy', value: 'sys' }])), {
+          type: Invalid,
+        });
+        await expectDomainError(store.robots.list(q([], [{ key: 'update_time', desc: true }])), { type: Invalid });
       });
     });
   });

@@ -1,61 +1,37 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { digestOf } from '../../server/core/digest.js';
-import { DomainError, type DomainErrorKind } from '../../server/core/errors.js';
+import { describe, expect, it } from 'vitest';
 import { firstPage, type Filter, type ListQuery } from '../../server/meta/list-query.js';
 import type { Artifact, MetaStore, Project } from '../../server/meta/meta-store.js';
 import type { AuditEntry } from '../../server/meta/project-types.js';
+import {
+  expectDomainError,
+  freshStoreForEachTest,
+  linkBlob,
+  uniqueDigests,
+  type OpenMetaStore,
+} from './contract-kit.js';
 
 /**
  * Behaviour of the project aggregates every MetaStore implementation must show: projects with
  * metadata, storage quota with deduplicated accounting, members, labels and the audit log. Each
  * dialect's test file calls this with a factory that opens a fresh, empty store (only `library`).
  */
-export function describeMetaProjectsContract(
-  name: string,
-  open: () => Promise<{ store: MetaStore; cleanup(): Promise<void> }>,
-): void {
+export function describeMetaProjectsContract(name: string, open: OpenMetaStore): void {
   describe(`MetaStore projects contract: ${name}`, () => {
     let store: MetaStore;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await open());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    freshStoreForEachTest(open, (opened) => (store = opened));
 
     const T0 = new Date(1_700_000_000_000);
     const T1 = new Date(1_700_000_060_000);
     const T2 = new Date(1_700_000_120_000);
     const MiB = 1024 * 1024;
-    let counter = 0;
-    const digest = (label = 'x'): string => digestOf(`${label}-${++counter}`);
+    const digest = uniqueDigests();
 
     const query = (filters: Filter[] = [], extra: Partial<ListQuery> = {}): ListQuery => ({
       ...firstPage(100, filters),
       ...extra,
     });
 
-    async function rejection(promise: Promise<unknown>, kind: DomainErrorKind, message?: RegExp): Promise<DomainError> {
-      const err = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err, 'expected a rejection').toBeInstanceOf(DomainError);
-      expect((err as DomainError).kind).toBe(kind);
-      if (message) expect((err as DomainError).message).toMatch(message);
-      return err as DomainError;
-    }
-
-    async function link(repository: string, d: string, size: number): Promise<void> {
-      await store.blobs.link({
-        repository,
-        project: repository.split('/')[0]!,
-        createProject: true,
-        blob: { digest: d, size },
-      });
-    }
+    const link = (repository: string, d: string, size: number) => linkBlob(store, repository, d, size);
 
     async function used(projectName: string): Promise<number> {
       return (await store.projects.get(projectName))!.storageUsed;
@@ -116,9 +92,16 @@ export function describeMetaProjectsContract(
 
       it('create refuses a taken name with Conflict and an invalid limit with Invalid', async () => {
         await store.projects.create({ name: 'team', public: false, ownerId: null });
-        await rejection(store.projects.create({ name: 'team', public: true, ownerId: null }), 'conflict', /team/);
-        await rejection(store.projects.create({ name: 'library', public: true, ownerId: null }), 'conflict');
-        await rejection(store.projects.create({ name: 'x', public: true, ownerId: null, storageLimit: -2 }), 'invalid');
+        await expectDomainError(store.projects.create({ name: 'team', public: true, ownerId: null }), {
+          kind: 'conflict',
+          message: /team/,
+        });
+        await expectDomainError(store.projects.create({ name: 'library', public: true, ownerId: null }), {
+          kind: 'conflict',
+        });
+        await expectDomainError(store.projects.create({ name: 'x', public: true, ownerId: null, storageLimit: -2 }), {
+          kind: 'invalid',
+        });
         expect(await store.projects.get('x')).toBeUndefined();
       });
 
@@ -172,8 +155,13 @@ export function describeMetaProjectsContract(
         expect(page2.items.map((p) => p.name)).toEqual(['beta', 'gamma-team']);
         expect(page2.items[0]!.metadata).toEqual({ auto_scan: 'true', public: 'false' });
 
-        await rejection(store.projects.list(query([{ key: 'owner', kind: 'exact', value: 1 }])), 'invalid', /owner/);
-        await rejection(store.projects.list(query([], { sort: [{ key: 'size', desc: false }] })), 'invalid');
+        await expectDomainError(store.projects.list(query([{ key: 'owner', kind: 'exact', value: 1 }])), {
+          kind: 'invalid',
+          message: /owner/,
+        });
+        await expectDomainError(store.projects.list(query([], { sort: [{ key: 'size', desc: false }] })), {
+          kind: 'invalid',
+        });
       });
 
       it('updateMetadata sets and removes keys, keeps public and its column in step', async () => {
@@ -194,8 +182,13 @@ export function describeMetaProjectsContract(
         expect(removed.metadata).not.toHaveProperty('severity');
         expect(await store.projects.getById(project.id)).toEqual(removed);
 
-        await rejection(store.projects.updateMetadata(project.id, { public: 'maybe' }), 'invalid', /public/);
-        await rejection(store.projects.updateMetadata(project.id + 1000, { auto_scan: 'true' }), 'not-found');
+        await expectDomainError(store.projects.updateMetadata(project.id, { public: 'maybe' }), {
+          kind: 'invalid',
+          message: /public/,
+        });
+        await expectDomainError(store.projects.updateMetadata(project.id + 1000, { auto_scan: 'true' }), {
+          kind: 'not-found',
+        });
         expect((await store.projects.getById(project.id))!.public).toBe(false);
       });
 
@@ -205,9 +198,9 @@ export function describeMetaProjectsContract(
         expect(await store.projects.getById(project.id)).toMatchObject({ storageLimit: 5 * MiB, updatedAt: T1 });
         await store.projects.setStorageLimit(project.id, -1);
         expect((await store.projects.getById(project.id))!.storageLimit).toBe(-1);
-        await rejection(store.projects.setStorageLimit(project.id + 1000, 1), 'not-found');
-        await rejection(store.projects.setStorageLimit(project.id, -5), 'invalid');
-        await rejection(store.projects.setStorageLimit(project.id, 1.5), 'invalid');
+        await expectDomainError(store.projects.setStorageLimit(project.id + 1000, 1), { kind: 'not-found' });
+        await expectDomainError(store.projects.setStorageLimit(project.id, -5), { kind: 'invalid' });
+        await expectDomainError(store.projects.setStorageLimit(project.id, 1.5), { kind: 'invalid' });
       });
 
       it('delete is refused while repositories exist, then removes members, labels and metadata', async () => {
@@ -222,7 +215,7 @@ export function describeMetaProjectsContract(
           projectId: project.id,
         });
         await link('team/app', digest(), 10);
-        await rejection(store.projects.delete(project.id), 'conflict', /team.*1 repository/);
+        await expectDomainError(store.projects.delete(project.id), { kind: 'conflict', message: /team.*1 repository/ });
         expect(await store.projects.getById(project.id)).toBeDefined();
 
         expect(await store.repositories.delete('team/app')).toBe(true);
@@ -238,7 +231,7 @@ export function describeMetaProjectsContract(
 
       it('delete refuses the library project', async () => {
         const library = (await store.projects.get('library'))!;
-        await rejection(store.projects.delete(library.id), 'conflict', /library/);
+        await expectDomainError(store.projects.delete(library.id), { kind: 'conflict', message: /library/ });
       });
     });
 
@@ -253,14 +246,14 @@ export function describeMetaProjectsContract(
         expect(await used('team')).toBe(6 * MiB);
 
         const big = digest('big');
-        const err = await rejection(
+        const err = await expectDomainError(
           store.blobs.link({
             repository: 'team/app',
             project: 'team',
             createProject: false,
             blob: { digest: big, size: 5 * MiB },
           }),
-          'quota',
+          { kind: 'quota' },
         );
         expect(err.message).toMatch(/team/);
         expect(err.message).toMatch(/6\.0 MiB/);
@@ -277,14 +270,14 @@ export function describeMetaProjectsContract(
 
       it('a refused link into a new repository creates no repository', async () => {
         await limited('team', 1);
-        await rejection(
+        await expectDomainError(
           store.blobs.link({
             repository: 'team/new',
             project: 'team',
             createProject: false,
             blob: { digest: digest(), size: 2 },
           }),
-          'quota',
+          { kind: 'quota' },
         );
         expect(await store.repositories.get('team/new')).toBeUndefined();
       });
@@ -354,7 +347,7 @@ export function describeMetaProjectsContract(
         expect(await used('team')).toBe(900);
         expect(first.size).toBe(300);
 
-        const err = await rejection(pushManifest('team/app', 200, [layer]), 'quota', /team/);
+        const err = await expectDomainError(pushManifest('team/app', 200, [layer]), { kind: 'quota', message: /team/ });
         expect(err.message).toMatch(/200 B/);
         expect(await used('team')).toBe(900);
         expect((await store.artifacts.getByTag('team/app', 'v1'))!.digest).toBe(first.digest);
@@ -365,14 +358,14 @@ export function describeMetaProjectsContract(
         const layer = digest('layer');
         await link('team/a', layer, 100);
         await store.projects.setStorageLimit(project.id, 50);
-        await rejection(
+        await expectDomainError(
           store.blobs.link({
             repository: 'team/a',
             project: 'team',
             createProject: false,
             blob: { digest: digest(), size: 1 },
           }),
-          'quota',
+          { kind: 'quota' },
         );
         await link('team/b', layer, 100);
         expect(await used('team')).toBe(100);
@@ -400,10 +393,13 @@ export function describeMetaProjectsContract(
         expect(await store.members.get(project.id, member.id)).toEqual(member);
         expect(await store.members.get(other.id, member.id)).toBeUndefined();
 
-        await rejection(store.members.add(project.id, 'u', alice, 1), 'conflict', /already a member/);
-        await rejection(store.members.add(project.id + 1000, 'u', alice, 1), 'not-found');
-        await rejection(store.members.add(project.id, 'u', bob + 1000, 1), 'not-found');
-        await rejection(store.members.add(project.id, 'u', bob, 9 as 1), 'invalid');
+        await expectDomainError(store.members.add(project.id, 'u', alice, 1), {
+          kind: 'conflict',
+          message: /already a member/,
+        });
+        await expectDomainError(store.members.add(project.id + 1000, 'u', alice, 1), { kind: 'not-found' });
+        await expectDomainError(store.members.add(project.id, 'u', bob + 1000, 1), { kind: 'not-found' });
+        await expectDomainError(store.members.add(project.id, 'u', bob, 9 as 1), { kind: 'invalid' });
 
         const bobMember = await store.members.add(project.id, 'u', bob, 3, T0);
         await store.members.add(other.id, 'u', alice, 1, T0);
@@ -414,11 +410,13 @@ export function describeMetaProjectsContract(
         const fuzzy = await store.members.list(project.id, query([{ key: 'entityname', kind: 'fuzzy', value: 'O' }]));
         expect(fuzzy.items.map((m) => m.entityName)).toEqual(['bob']);
         expect((await store.members.list(project.id, query([], { limit: 1, offset: 1 }))).items).toHaveLength(1);
-        await rejection(store.members.list(project.id, query([{ key: 'role', kind: 'exact', value: 1 }])), 'invalid');
+        await expectDomainError(store.members.list(project.id, query([{ key: 'role', kind: 'exact', value: 1 }])), {
+          kind: 'invalid',
+        });
 
         const updated = await store.members.update(project.id, bobMember.id, 4, T1);
         expect(updated).toMatchObject({ roleId: 4, updatedAt: T1, createdAt: T0, entityName: 'bob' });
-        await rejection(store.members.update(other.id, bobMember.id, 1), 'not-found');
+        await expectDomainError(store.members.update(other.id, bobMember.id, 1), { kind: 'not-found' });
 
         expect(await store.members.roleOf(project.id, bob)).toBe(4);
         expect(await store.members.roleOf(project.id, alice)).toBe(2);
@@ -484,26 +482,25 @@ export function describeMetaProjectsContract(
         await store.labels.create({ name: 'prod', description: '', color: '', scope: 'p', projectId: other.id });
         await store.labels.create({ name: 'qa', description: '', color: '', scope: 'p', projectId: team.id });
 
-        await rejection(
+        await expectDomainError(
           store.labels.create({ name: 'prod', description: '', color: '', scope: 'g', projectId: null }),
-          'conflict',
-          /prod/,
+          { kind: 'conflict', message: /prod/ },
         );
-        await rejection(
+        await expectDomainError(
           store.labels.create({ name: 'prod', description: '', color: '', scope: 'p', projectId: team.id }),
-          'conflict',
+          { kind: 'conflict' },
         );
-        await rejection(
+        await expectDomainError(
           store.labels.create({ name: 'x', description: '', color: '', scope: 'p', projectId: team.id + 1000 }),
-          'not-found',
+          { kind: 'not-found' },
         );
-        await rejection(
+        await expectDomainError(
           store.labels.create({ name: 'x', description: '', color: '', scope: 'p', projectId: null }),
-          'invalid',
+          { kind: 'invalid' },
         );
-        await rejection(
+        await expectDomainError(
           store.labels.create({ name: ' ', description: '', color: '', scope: 'g', projectId: null }),
-          'invalid',
+          { kind: 'invalid' },
         );
 
         expect(await store.labels.get(mine.id)).toEqual(mine);
@@ -517,8 +514,8 @@ export function describeMetaProjectsContract(
 
         const renamed = await store.labels.update(mine.id, { name: 'staging', color: '#00ff00' }, T1);
         expect(renamed).toMatchObject({ name: 'staging', color: '#00ff00', description: '', updatedAt: T1 });
-        await rejection(store.labels.update(mine.id, { name: 'qa' }), 'conflict');
-        await rejection(store.labels.update(mine.id + 1000, { name: 'z' }), 'not-found');
+        await expectDomainError(store.labels.update(mine.id, { name: 'qa' }), { kind: 'conflict' });
+        await expectDomainError(store.labels.update(mine.id + 1000, { name: 'z' }), { kind: 'not-found' });
 
         expect(await store.labels.delete(mine.id)).toBe(true);
         expect(await store.labels.delete(mine.id)).toBe(false);
@@ -549,10 +546,10 @@ export function describeMetaProjectsContract(
         await store.labels.attach(a.id, local.id, T0);
         await store.labels.attach(b.id, global.id, T0);
         await store.labels.attach(foreign.id, global.id, T0);
-        await rejection(store.labels.attach(a.id, global.id), 'conflict');
-        await rejection(store.labels.attach(foreign.id, local.id), 'invalid');
-        await rejection(store.labels.attach(a.id + 1000, global.id), 'not-found');
-        await rejection(store.labels.attach(a.id, global.id + 1000), 'not-found');
+        await expectDomainError(store.labels.attach(a.id, global.id), { kind: 'conflict' });
+        await expectDomainError(store.labels.attach(foreign.id, local.id), { kind: 'invalid' });
+        await expectDomainError(store.labels.attach(a.id + 1000, global.id), { kind: 'not-found' });
+        await expectDomainError(store.labels.attach(a.id, global.id + 1000), { kind: 'not-found' });
 
         const labels = await store.labels.ofArtifacts([a.id, b.id, a.id + 1000]);
         expect([...labels.keys()].sort()).toEqual([a.id, b.id].sort());
@@ -585,38 +582,27 @@ export function describeMetaProjectsContract(
       });
 
       it('appends and lists newest first, with filters and paging', async () => {
+        const failedLogin = entry({
+          opTime: T2,
+          operation: 'login',
+          resourceType: 'user_login',
+          resource: 'bob',
+          projectId: null,
+          success: false,
+          clientIp: null,
+          detail: 'bad password',
+        });
         await store.audit.append([]);
         await store.audit.append([
           entry({ opTime: T0 }),
           entry({ opTime: T1, operation: 'pull', resource: 'team/db:latest', username: 'bob' }),
           entry({ opTime: T2, operation: 'delete', resourceType: 'project', resource: 'old', projectId: 2 }),
-          entry({
-            opTime: T2,
-            operation: 'login',
-            resourceType: 'user_login',
-            resource: 'bob',
-            projectId: null,
-            success: false,
-            clientIp: null,
-            detail: 'bad password',
-          }),
+          failedLogin,
         ]);
         const all = await store.audit.list(firstPage());
         expect(all.total).toBe(4);
         expect(all.items.map((e) => e.operation)).toEqual(['login', 'delete', 'pull', 'push']);
-        expect(all.items[0]).toEqual({
-          id: expect.any(Number),
-          ...entry({
-            opTime: T2,
-            operation: 'login',
-            resourceType: 'user_login',
-            resource: 'bob',
-            projectId: null,
-            success: false,
-            clientIp: null,
-            detail: 'bad password',
-          }),
-        });
+        expect(all.items[0]).toEqual({ id: expect.any(Number), ...failedLogin });
         const ops = async (filters: Filter[], extra: Partial<ListQuery> = {}) =>
           (await store.audit.list(query(filters, extra))).items.map((e) => e.operation);
 
@@ -637,8 +623,12 @@ export function describeMetaProjectsContract(
         const page = await store.audit.list(query([], { offset: 1, limit: 2 }));
         expect(page.total).toBe(4);
         expect(page.items.map((e) => e.operation)).toEqual(['delete', 'pull']);
-        await rejection(store.audit.list(query([{ key: 'detail', kind: 'exact', value: 'x' }])), 'invalid');
-        await rejection(store.audit.list(query([{ key: 'project_id', kind: 'fuzzy', value: '1' }])), 'invalid');
+        await expectDomainError(store.audit.list(query([{ key: 'detail', kind: 'exact', value: 'x' }])), {
+          kind: 'invalid',
+        });
+        await expectDomainError(store.audit.list(query([{ key: 'project_id', kind: 'fuzzy', value: '1' }])), {
+          kind: 'invalid',
+        });
       });
 
       it('purges by age, then by row cap, and returns the rows deleted', async () => {
@@ -656,7 +646,7 @@ export function describeMetaProjectsContract(
         expect(left.items.map((e) => e.resource)).toEqual(['r9', 'r8']);
         expect(await store.audit.purge({ keepRows: 0 })).toBe(2);
         expect((await store.audit.list(firstPage())).total).toBe(0);
-        await rejection(store.audit.purge({ keepRows: -1 }), 'invalid');
+        await expectDomainError(store.audit.purge({ keepRows: -1 }), { kind: 'invalid' });
       });
 
       it('keeps entries of a deleted project', async () => {

@@ -1,53 +1,39 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { digestOf } from '../../server/core/digest.js';
+import { describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../server/core/errors.js';
 import { firstPage } from '../../server/meta/list-query.js';
 import type { CommitManifestInput, MetaStore } from '../../server/meta/meta-store.js';
+import { MediaType } from '../fixtures/image-builder.js';
+import {
+  expectDomainError,
+  freshStoreForEachTest,
+  linkBlob,
+  uniqueDigests,
+  type OpenMetaStore,
+} from './contract-kit.js';
 
 /**
  * Behaviour every MetaStore implementation must show. Each dialect's test file calls this with a
  * factory that opens a fresh, empty store (only the `library` project present).
  */
-export function describeMetaStoreContract(
-  name: string,
-  open: () => Promise<{ store: MetaStore; cleanup(): Promise<void> }>,
-): void {
+export function describeMetaStoreContract(name: string, open: OpenMetaStore): void {
   describe(`MetaStore contract: ${name}`, () => {
     let store: MetaStore;
-    let cleanup: () => Promise<void>;
-
-    beforeEach(async () => {
-      ({ store, cleanup } = await open());
-    });
-    afterEach(async () => {
-      await cleanup();
-    });
+    freshStoreForEachTest(open, (opened) => (store = opened));
 
     const REPO = 'team/app';
-    const MANIFEST_TYPE = 'application/vnd.oci.image.manifest.v1+json';
-    const INDEX_TYPE = 'application/vnd.oci.image.index.v1+json';
-    const CONFIG_TYPE = 'application/vnd.oci.image.config.v1+json';
     const T0 = new Date(1_700_000_000_000);
     const T1 = new Date(1_700_000_060_000);
-    let counter = 0;
-    const digest = (label = 'x'): string => digestOf(`${label}-${++counter}`);
+    const digest = uniqueDigests();
 
-    async function link(repository: string, d: string, size = 10): Promise<void> {
-      await store.blobs.link({
-        repository,
-        project: repository.split('/')[0]!,
-        createProject: true,
-        blob: { digest: d, size },
-      });
-    }
+    const link = (repository: string, d: string, size = 10) => linkBlob(store, repository, d, size);
 
     function manifestInput(overrides: Partial<CommitManifestInput> = {}): CommitManifestInput {
       return {
         repository: REPO,
         project: 'team',
         createProject: true,
-        manifest: { digest: digest('manifest'), size: 500, mediaType: MANIFEST_TYPE },
-        artifactType: CONFIG_TYPE,
+        manifest: { digest: digest('manifest'), size: 500, mediaType: MediaType.ociManifest },
+        artifactType: MediaType.ociConfig,
         configDigest: null,
         subjectDigest: null,
         annotations: null,
@@ -69,16 +55,6 @@ export function describeMetaStoreContract(
       return store.artifacts.commitManifest(
         manifestInput({ configDigest: config, blobDigests: [config, layer], ...overrides }),
       );
-    }
-
-    async function expectDomainError(promise: Promise<unknown>, code: string, message?: RegExp): Promise<void> {
-      const err = await promise.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err, 'expected a rejection').toBeInstanceOf(DomainError);
-      expect((err as DomainError).code).toBe(code);
-      if (message) expect((err as DomainError).message).toMatch(message);
     }
 
     describe('projects', () => {
@@ -129,7 +105,7 @@ export function describeMetaStoreContract(
             createProject: false,
             blob: { digest: d, size: 1 },
           }),
-          'NAME_UNKNOWN',
+          { code: 'NAME_UNKNOWN' },
         );
         expect(await store.projects.get('ghost')).toBeUndefined();
         expect(await store.repositories.get('ghost/app')).toBeUndefined();
@@ -159,8 +135,8 @@ export function describeMetaStoreContract(
         });
         expect(artifact).toMatchObject({
           repository: REPO,
-          mediaType: MANIFEST_TYPE,
-          artifactType: CONFIG_TYPE,
+          mediaType: MediaType.ociManifest,
+          artifactType: MediaType.ociConfig,
           size: 500,
           subjectDigest: subject,
           annotations: { 'org.opencontainers.image.title': 'app' },
@@ -172,7 +148,7 @@ export function describeMetaStoreContract(
         expect(await store.artifacts.getByTag(REPO, 'v1')).toEqual(artifact);
         expect(await store.blobs.getLinked(REPO, artifact.digest)).toMatchObject({
           size: 500,
-          mediaType: MANIFEST_TYPE,
+          mediaType: MediaType.ociManifest,
         });
         expect((await store.repositories.get(REPO))!.updatedAt.getTime()).toBe(T0.getTime());
         expect(await store.tags.list(REPO, 10)).toEqual(['v1']);
@@ -183,7 +159,10 @@ export function describeMetaStoreContract(
         const missing = digest('missing');
         await link(REPO, config);
         const input = manifestInput({ blobDigests: [config, missing], tag: 'v1' });
-        await expectDomainError(store.artifacts.commitManifest(input), 'MANIFEST_BLOB_UNKNOWN', new RegExp(missing));
+        await expectDomainError(store.artifacts.commitManifest(input), {
+          code: 'MANIFEST_BLOB_UNKNOWN',
+          message: new RegExp(missing),
+        });
         expect(await store.artifacts.getByDigest(REPO, input.manifest.digest)).toBeUndefined();
         expect(await store.blobs.getLinked(REPO, input.manifest.digest)).toBeUndefined();
         expect(await store.blobs.get(input.manifest.digest)).toBeUndefined();
@@ -194,22 +173,21 @@ export function describeMetaStoreContract(
         const layer = digest('layer');
         await link('team/other', layer);
         const input = manifestInput({ blobDigests: [layer] });
-        await expectDomainError(store.artifacts.commitManifest(input), 'MANIFEST_BLOB_UNKNOWN');
+        await expectDomainError(store.artifacts.commitManifest(input), { code: 'MANIFEST_BLOB_UNKNOWN' });
         expect(await store.repositories.get(REPO)).toBeUndefined();
       });
 
       it('refuses an index whose child is not an artifact of the repository', async () => {
         const child = await pushImage({ repository: 'team/other' });
         const input = manifestInput({
-          manifest: { digest: digest('index'), size: 300, mediaType: INDEX_TYPE },
+          manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
           childDigests: [child.digest],
           tag: 'multi',
         });
-        await expectDomainError(
-          store.artifacts.commitManifest(input),
-          'MANIFEST_BLOB_UNKNOWN',
-          new RegExp(`manifest unknown: child ${child.digest}`),
-        );
+        await expectDomainError(store.artifacts.commitManifest(input), {
+          code: 'MANIFEST_BLOB_UNKNOWN',
+          message: new RegExp(`manifest unknown: child ${child.digest}`),
+        });
         expect(await store.artifacts.getByDigest(REPO, input.manifest.digest)).toBeUndefined();
       });
 
@@ -218,19 +196,19 @@ export function describeMetaStoreContract(
         const b = await pushImage();
         const index = await store.artifacts.commitManifest(
           manifestInput({
-            manifest: { digest: digest('index'), size: 300, mediaType: INDEX_TYPE },
+            manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
             artifactType: null,
             childDigests: [a.digest, b.digest],
             tag: 'multi',
           }),
         );
-        expect(index).toMatchObject({ mediaType: INDEX_TYPE, artifactType: null });
+        expect(index).toMatchObject({ mediaType: MediaType.ociIndex, artifactType: null });
         expect((await store.artifacts.getByTag(REPO, 'multi'))!.digest).toBe(index.digest);
       });
 
       it('throws NAME_UNKNOWN for an unknown project without createProject, storing nothing', async () => {
         const input = manifestInput({ repository: 'ghost/app', project: 'ghost', createProject: false, tag: 'v1' });
-        await expectDomainError(store.artifacts.commitManifest(input), 'NAME_UNKNOWN');
+        await expectDomainError(store.artifacts.commitManifest(input), { code: 'NAME_UNKNOWN' });
         expect(await store.projects.get('ghost')).toBeUndefined();
         expect(await store.repositories.get('ghost/app')).toBeUndefined();
         expect(await store.blobs.get(input.manifest.digest)).toBeUndefined();
@@ -243,7 +221,7 @@ export function describeMetaStoreContract(
           createProject: false,
           blobDigests: [digest('layer')],
         });
-        await expectDomainError(store.artifacts.commitManifest(input), 'NAME_UNKNOWN');
+        await expectDomainError(store.artifacts.commitManifest(input), { code: 'NAME_UNKNOWN' });
       });
 
       it('creates the repository in an existing project without createProject', async () => {
@@ -306,7 +284,7 @@ export function describeMetaStoreContract(
         const all = await store.artifacts.referrers(REPO, subject.digest);
         expect(all.map((r) => r.digest)).toEqual([signature.digest, sbom.digest]);
         expect(all[0]).toEqual({
-          mediaType: MANIFEST_TYPE,
+          mediaType: MediaType.ociManifest,
           digest: signature.digest,
           size: 500,
           artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
@@ -345,7 +323,7 @@ export function describeMetaStoreContract(
         const child = await pushImage();
         const index = await store.artifacts.commitManifest(
           manifestInput({
-            manifest: { digest: digest('index'), size: 300, mediaType: INDEX_TYPE },
+            manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
             childDigests: [child.digest],
           }),
         );
@@ -397,7 +375,7 @@ export function describeMetaStoreContract(
         expect(await store.tags.list(REPO, 2, 'V1')).toEqual(['latest', 'v10']);
         expect(await store.tags.list(REPO, 10, 'v2')).toEqual([]);
         expect(await store.tags.list(REPO, 10, 'u')).toEqual(['v10', 'v2']);
-        await expectDomainError(store.tags.list('team/nowhere', 10), 'NAME_UNKNOWN');
+        await expectDomainError(store.tags.list('team/nowhere', 10), { code: 'NAME_UNKNOWN' });
       });
     });
 
