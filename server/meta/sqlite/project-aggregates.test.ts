@@ -4,33 +4,18 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeMetaProjectsContract } from '../../../test/contract/meta-projects-contract.js';
+import { describeAgainstSqlite } from '../../../test/contract/sqlite-factories.js';
 import { digestOf } from '../../core/digest.js';
 import { QuotaExceeded } from '../../core/errors.js';
 import { openSqliteDatabase } from './connection.js';
 import { MIGRATIONS, migrate } from './migrations.js';
-import { openSqliteMetaStore } from './sqlite-meta-store.js';
 import { formatBytes } from './project-usage.js';
 import { SqlExecutor } from './executor.js';
 import { SqliteProjectRepo } from './project-repo.js';
 import { SqliteRepositoryRepo } from './repository-repo.js';
 import { SqliteBlobRepo } from './blob-repo.js';
 
-describeMetaProjectsContract('sqlite (:memory:)', async () => {
-  const store = openSqliteMetaStore({ file: ':memory:' });
-  return { store, cleanup: () => store.close() };
-});
-
-describeMetaProjectsContract('sqlite (file)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-meta-projects-'));
-  const store = openSqliteMetaStore({ file: join(dir, 'meta.db') });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeAgainstSqlite(describeMetaProjectsContract);
 
 describe('formatBytes', () => {
   it('uses binary units with one decimal', () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeMetaStoreContract } from '../../../test/contract/meta-store-contract.js';
+import { describeAgainstSqlite } from '../../../test/contract/sqlite-factories.js';
 import { digestOf } from '../../core/digest.js';
 import { MetaStoreError } from '../meta-errors.js';
 import type { MetaStore } from '../meta-store.js';
@@ -11,22 +12,7 @@ import { openSqliteDatabase } from './connection.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqliteMetaStore } from './sqlite-meta-store.js';
 
-describeMetaStoreContract('sqlite (:memory:)', async () => {
-  const store = openSqliteMetaStore({ file: ':memory:' });
-  return { store, cleanup: () => store.close() };
-});
-
-describeMetaStoreContract('sqlite (file)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-meta-'));
-  const store = openSqliteMetaStore({ file: join(dir, 'meta.db') });
-  return {
-    store,
-    cleanup: async () => {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+describeAgainstSqlite(describeMetaStoreContract);
 
 describe('sqlite meta store', () => {
   let dir: string;
