@@ -1,15 +1,11 @@
+import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../../core/errors.js';
 import type { AccessToken, AccessTokenRepo } from '../identity-types.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
+import type { AccessTokensTable } from './schema-identity.js';
 
-interface AccessTokenRow {
-  id: number;
-  user_id: number;
-  name: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-}
+/** An access token as read: every column but the token's hash. */
+type AccessTokenRow = Omit<Selectable<AccessTokensTable>, 'token_hash'>;
 
 /**
  * Personal access tokens, found by the SHA-256 of the token. Names are unique per user (compared

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Artifact, ReferrerDescriptor } from '../meta-store.js';
-import type { MetaDatabase } from './schema.js';
+import type { ArtifactsTable, MetaDatabase } from './schema.js';
 
 /** An artifact joined with its repository's name: the one shape every artifact read returns. */
 export function selectArtifacts(qb: Kysely<MetaDatabase>) {
@@ -23,20 +23,8 @@ export function selectArtifacts(qb: Kysely<MetaDatabase>) {
     ]);
 }
 
-export interface ArtifactRow {
-  id: number;
-  repository_id: number;
-  repository: string;
-  digest: string;
-  media_type: string;
-  artifact_type: string | null;
-  size: number;
-  config_digest: string | null;
-  subject_digest: string | null;
-  annotations: string | null;
-  push_time: number;
-  pull_time: number | null;
-}
+/** An artifact as listings read it: its columns and its repository's name. */
+export type ArtifactRow = Selectable<ArtifactsTable> & { repository: string };
 
 export function toArtifact(row: ArtifactRow): Artifact {
   return {

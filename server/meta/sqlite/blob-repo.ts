@@ -1,14 +1,11 @@
+import type { Selectable } from 'kysely';
 import type { BlobInput, BlobRecord, BlobRepo } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import { ProjectUsage } from './project-usage.js';
 import type { SqliteRepositoryRepo } from './repository-repo.js';
+import type { BlobsTable } from './schema.js';
 
-interface BlobRow {
-  digest: string;
-  size: number;
-  media_type: string | null;
-  created_at: number;
-}
+type BlobRow = Selectable<BlobsTable>;
 
 /**
  * Blob records and their links to repositories. The bytes live in the BlobStore, not here. Every link

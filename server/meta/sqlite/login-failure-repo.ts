@@ -1,13 +1,9 @@
+import type { Selectable } from 'kysely';
 import type { LoginFailurePolicy, LoginFailureRepo, LoginFailureState } from '../identity-types.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
+import type { LoginFailuresTable } from './schema-identity.js';
 
-interface LoginFailureRow {
-  key: string;
-  failures: number;
-  first_failure_at: number;
-  last_failure_at: number;
-  locked_until: number | null;
-}
+type LoginFailureRow = Selectable<LoginFailuresTable>;
 
 /**
  * Failed-login counters per key (`user:<name>`, `addr:<address>`).

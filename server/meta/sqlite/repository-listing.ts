@@ -1,19 +1,13 @@
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ListQuery, Page } from '../list-query.js';
 import type { RepositorySummary } from '../meta-store.js';
 import type { SqlExecutor } from './executor.js';
 import { listPage, type ListSpec } from './list-sql.js';
+import type { RepositoriesTable } from './schema.js';
 import { allOnce, readSnapshot } from './snapshot-listing.js';
 
-interface SummaryRow {
-  id: number;
-  project_id: number;
-  name: string;
-  created_at: number;
-  updated_at: number;
-  artifact_count: number;
-  pull_count: number;
-}
+/** A repository with the number of its artifacts. */
+type SummaryRow = Selectable<RepositoriesTable> & { artifact_count: number };
 
 /**
  * `repositories.list`: keys `name` (exact, fuzzy), `project_id` (exact, or); sort `name`,

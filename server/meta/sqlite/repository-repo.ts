@@ -1,17 +1,13 @@
+import type { Selectable } from 'kysely';
 import { NotFound, Invalid } from '../../core/errors.js';
 import type { ListQuery, Page } from '../list-query.js';
 import type { Repository, RepositoryRepo, RepositorySummary } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import type { SqliteProjectRepo } from './project-repo.js';
 import { RepositoryListing } from './repository-listing.js';
+import type { RepositoriesTable } from './schema.js';
 
-interface RepositoryRow {
-  id: number;
-  project_id: number;
-  name: string;
-  created_at: number;
-  updated_at: number;
-}
+type RepositoryRow = Selectable<RepositoriesTable>;
 
 /**
  * Repositories. They come into being implicitly, on the first blob link or manifest commit, through

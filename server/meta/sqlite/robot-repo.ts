@@ -1,31 +1,15 @@
+import type { Selectable } from 'kysely';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import type { NewRobot, Robot, RobotPermission, RobotRepo } from '../identity-types.js';
 import type { ListQuery, Page } from '../list-query.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import { listPage, type ListSpec } from './list-sql.js';
+import type { RobotPermissionsTable, RobotsTable } from './schema-identity.js';
 
-interface RobotRow {
-  id: number;
-  name: string;
-  description: string;
-  secret_hash: string;
-  level: string;
-  project_id: number | null;
-  disabled: number;
-  duration: number;
-  expires_at: number | null;
-  creator: string;
-  created_at: number;
-  updated_at: number;
-}
+type RobotRow = Selectable<RobotsTable>;
 
-interface PermissionRow {
-  kind: string;
-  namespace: string;
-  resource: string;
-  action: string;
-  effect: string | null;
-}
+/** One access entry of a robot permission as read and written here (without its id and robot). */
+type PermissionRow = Pick<Selectable<RobotPermissionsTable>, 'kind' | 'namespace' | 'resource' | 'action' | 'effect'>;
 
 type RobotPatch = Parameters<RobotRepo['update']>[1];
 

@@ -1,16 +1,10 @@
+import type { Selectable } from 'kysely';
 import { Conflict, NotFound } from '../../core/errors.js';
 import type { Session, SessionRepo } from '../identity-types.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
+import type { SessionsTable } from './schema-identity.js';
 
-interface SessionRow {
-  id_hash: string;
-  user_id: number;
-  csrf_token: string;
-  created_at: number;
-  expires_at: number;
-  last_seen_at: number;
-  client_ip: string | null;
-}
+type SessionRow = Selectable<SessionsTable>;
 
 /**
  * Portal sessions, keyed by the SHA-256 of the cookie value. A session is live while

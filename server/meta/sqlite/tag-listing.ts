@@ -1,19 +1,12 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { TagRecord } from '../meta-store.js';
 import type { SqlExecutor } from './executor.js';
 import type { ListSpec } from './list-sql.js';
-import type { MetaDatabase } from './schema.js';
+import type { MetaDatabase, TagsTable } from './schema.js';
 import { allOnce } from './snapshot-listing.js';
 
 /** A tag row as listings read it. */
-export interface TagRow {
-  id: number;
-  repository_id: number;
-  artifact_id: number;
-  name: string;
-  push_time: number;
-  pull_time: number | null;
-}
+export type TagRow = Selectable<TagsTable>;
 
 /** Tags (alias `t`) with the columns `toTagRecord` needs. */
 export function selectTags(qb: Kysely<MetaDatabase>) {

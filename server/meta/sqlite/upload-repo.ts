@@ -1,12 +1,10 @@
+import type { Selectable } from 'kysely';
 import { Conflict } from '../../core/errors.js';
 import type { UploadRepo, UploadSession } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
+import type { UploadSessionsTable } from './schema.js';
 
-interface UploadRow {
-  id: string;
-  repository: string;
-  started_at: number;
-}
+type UploadRow = Selectable<UploadSessionsTable>;
 
 /** Upload sessions: which upload id belongs to which repository, and since when (for the purger). */
 export class SqliteUploadRepo implements UploadRepo {

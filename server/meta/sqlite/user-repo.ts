@@ -1,23 +1,12 @@
-import { sql as raw } from 'kysely';
+import { sql as raw, type Selectable } from 'kysely';
 import { Conflict, NotFound } from '../../core/errors.js';
 import type { NewUser, User, UserRepo } from '../identity-types.js';
 import type { ListQuery, Page } from '../list-query.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import { listPage, type ListSpec } from './list-sql.js';
+import type { UsersTable } from './schema-identity.js';
 
-interface UserRow {
-  id: number;
-  username: string;
-  email: string;
-  realname: string;
-  comment: string;
-  password_hash: string | null;
-  sysadmin: number;
-  source: string;
-  created_at: number;
-  updated_at: number;
-  password_changed_at: number | null;
-}
+type UserRow = Selectable<UsersTable>;
 
 const LIST_SPEC: ListSpec = {
   keys: {
