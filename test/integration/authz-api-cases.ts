@@ -301,12 +301,6 @@ export const CASES: readonly ApiCase[] = [
         in: (body) => Number(json(body).total_repo_count) > 0,
       },
     ],
-    bug: {
-      callers: ['probot', 'srobot'],
-      note:
-        'statistics-routes.ts:31 counts the projects project-visibility.ts grants a robot (its namespaces; all, with ' +
-        "the totals, for system project:list), where Harbor's statistics give robots the public counts only",
-    },
   },
   {
     op: 'search',
@@ -327,13 +321,6 @@ export const CASES: readonly ApiCase[] = [
         },
       },
     ],
-    bug: {
-      callers: ['probot', 'srobot'],
-      note:
-        'search-routes.ts:24 filters with project-visibility.ts (robots see the projects they name, or all with system ' +
-        "project:list), where Harbor's search shows robots public projects only; the system robot, which may not list " +
-        "priv's repositories (listAllRepositories hides them), learns their names, pull and artifact counts here",
-    },
   },
 
   // Projects.
@@ -356,13 +343,6 @@ export const CASES: readonly ApiCase[] = [
       allows: (c) => c.sysadmin === true,
     },
     ok: 404,
-    bug: {
-      callers: NOT_ADMIN,
-      note:
-        'guards.ts:67 resolveProject answers 404 before the permission check (project-routes.ts:36 projectOf, ' +
-        'repository-routes.ts:39 projectNamed; audit-routes.ts:42 likewise), so anyone can tell a missing project ' +
-        'from a private one (401/403): private project names can be enumerated anonymously',
-    },
   })),
   ...privAndPub({ op: 'headProject', method: 'HEAD' }, (p) => `/projects?project_name=${p}`, '', 'read'),
   {
@@ -607,19 +587,12 @@ export const CASES: readonly ApiCase[] = [
     {
       op: 'getVulnerabilitiesAddition',
       method: 'GET',
-      // Berth has no scanner; Harbor answers 200 with an empty report.
-      ok: 400,
-      bug: {
-        callers: ['anon', 'outsider', 'srobot'],
-        note:
-          'artifact-addition-routes.ts:32 refuses the addition name ("vulnerabilities" is not supported, 400) before ' +
-          'checking access, so callers without artifact-addition:read get 400 instead of 401/403; Harbor checks access first',
-      },
+      // Berth has no scanner yet; like Harbor without a report, it answers 200 with an empty object.
     },
     (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/vulnerabilities`,
     'artifact-addition',
     'read',
-  ).map(({ bug, ...c }) => (c.variant === 'pub' ? c : { ...c, bug: bug! })),
+  ),
   ...privAndPub(
     { op: 'getAddition', method: 'GET' },
     (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/build_history`,

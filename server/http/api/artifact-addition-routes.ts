@@ -29,8 +29,11 @@ export function artifactAdditionRoutes(app: FastifyInstance, ctx: ArtifactContex
   const path = '/projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/:addition';
   app.get<{ Params: ArtifactParams & { addition: string } }>(path, async (req, reply) => {
     const addition = req.params.addition.toLowerCase();
-    if (!KNOWN.has(addition)) throw new Invalid('NAME_INVALID', `addition "${addition.slice(0, 40)}" is not supported`);
+    // Access first: a refused caller learns nothing, not even which additions exist.
     const { artifact } = await openArtifact(req, ctx, req.params, 'artifact-addition', 'read');
+    // No scanner yet: an artifact has no vulnerability report, which Harbor shows as an empty object.
+    if (addition === 'vulnerabilities') return send(reply, 'application/json; charset=utf-8', '{}');
+    if (!KNOWN.has(addition)) throw new Invalid('NAME_INVALID', `addition "${addition.slice(0, 40)}" is not supported`);
     const facts = await ctx.facts.describe(artifact);
     if (!additionsOf(facts).includes(addition)) {
       throw new NotFound('MANIFEST_UNKNOWN', `artifact ${artifact.digest} (${facts.type}) has no ${addition}`);

@@ -72,14 +72,14 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
     const from = Array.isArray(req.query.from) ? req.query.from[0] : req.query.from;
     if (from === undefined || from === '') throw new Invalid('NAME_INVALID', 'from is required');
     const source = parseFrom(from);
-    const dstProject = await projectNamed(deps.meta, req.params.project_name);
+    const dstProject = await projectNamed(deps.meta, req.params.project_name, req);
     await requireProject(req, dstProject, 'artifact', 'create');
     await requireProject(req, dstProject, 'repository', 'push');
     const dst: RepositoryName = {
       name: fullRepositoryName(dstProject.name, req.params.repository_name),
       project: dstProject.name,
     };
-    const srcProject = await projectNamed(deps.meta, source.project);
+    const srcProject = await projectNamed(deps.meta, source.project, req);
     await requireProject(req, srcProject, 'artifact', 'read');
     await requireProject(req, srcProject, 'repository', 'pull');
     const src: RepositoryName = { name: source.repository, project: srcProject.name };

@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import { roleAllows } from '../../auth/rbac.js';
 import { UserSecurity } from '../../auth/security-contexts.js';
-import { Invalid, NotFound } from '../../core/errors.js';
+import { Invalid } from '../../core/errors.js';
 import type { Filter } from '../../meta/list-query.js';
 import type { AuditEntry } from '../../meta/project-types.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ApiRouteModule } from './api-plugin.js';
-import { requireAuthenticated, requireProject } from './guards.js';
+import { requireAuthenticated, requireProject, resolveProject } from './guards.js';
 import { parseListRequest } from './harbor-query.js';
 import { harborTime } from './json-shape.js';
 import { sendPage } from './paging.js';
@@ -38,8 +38,7 @@ export const auditRoutes: ApiRouteModule = (app, deps) => {
   app.get('/projects/:project_name/logs', async (req, reply) => {
     requireAuthenticated(req);
     const name = (req.params as { project_name: string }).project_name;
-    const project = await deps.meta.projects.get(name);
-    if (!project) throw new NotFound('NAME_UNKNOWN', `project ${name} not found`);
+    const project = await resolveProject(deps.meta, name, true, req.security);
     await requireProject(req, project, 'log', 'list');
     const list = parseListRequest(req.query);
     list.query.filters = [...auditFilters(list.query.filters), { key: 'project_id', kind: 'exact', value: project.id }];

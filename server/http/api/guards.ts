@@ -54,9 +54,16 @@ export function isResourceName(req: FastifyRequest): boolean {
 
 /**
  * The project a `{project_name_or_id}` parameter names: an all-digit string is an id unless
- * `isResourceName` (the header) says it is a name. Throws `NotFound` (404) when there is none.
+ * `isResourceName` (the header) says it is a name. When there is none, a system administrator gets
+ * 404; anyone else gets the refusal a private project would give (401/403), as Harbor answers, so
+ * private project names cannot be probed. Pass `security` unless the route is admin-only.
  */
-export async function resolveProject(meta: MetaStore, nameOrId: string, isResourceName: boolean): Promise<Project> {
+export async function resolveProject(
+  meta: MetaStore,
+  nameOrId: string,
+  isResourceName: boolean,
+  security?: SecurityContext,
+): Promise<Project> {
   let project: Project | undefined;
   if (!isResourceName && /^\d+$/.test(nameOrId)) {
     const id = Number(nameOrId);
@@ -64,7 +71,10 @@ export async function resolveProject(meta: MetaStore, nameOrId: string, isResour
   } else if (nameOrId !== '') {
     project = await meta.projects.get(nameOrId);
   }
-  if (!project) throw new NotFound('NAME_UNKNOWN', `project ${clip(nameOrId)} not found`);
+  if (!project) {
+    if (security && !security.isSysAdmin) throw refusal(security, `read project ${clip(nameOrId)}`);
+    throw new NotFound('NAME_UNKNOWN', `project ${clip(nameOrId)} not found`);
+  }
   return project;
 }
 

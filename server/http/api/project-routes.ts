@@ -33,7 +33,7 @@ export interface ProjectParams {
 /** The project named by `{project_name_or_id}` (404 when missing). */
 export function projectOf(meta: MetaStore, req: FastifyRequest): Promise<Project> {
   const { project_name_or_id: nameOrId } = req.params as ProjectParams;
-  return resolveProject(meta, nameOrId, isResourceName(req));
+  return resolveProject(meta, nameOrId, isResourceName(req), req.security);
 }
 
 export const projectRoutes: ApiRouteModule = (app, deps) => {

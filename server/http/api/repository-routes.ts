@@ -34,9 +34,12 @@ export interface RepositoryTarget {
   name: RepositoryName;
 }
 
-/** The project a `{project_name}` parameter names (always a name, never an id); 404 when absent. */
-export function projectNamed(meta: MetaStore, name: string): Promise<Project> {
-  return resolveProject(meta, name, true);
+/**
+ * The project a `{project_name}` parameter names (always a name, never an id); when absent, 404 for
+ * a system administrator and 401/403 for others (see `resolveProject`).
+ */
+export function projectNamed(meta: MetaStore, name: string, req: FastifyRequest): Promise<Project> {
+  return resolveProject(meta, name, true, req.security);
 }
 
 /**
@@ -51,7 +54,7 @@ export async function openRepository(
   resource: string,
   action: string,
 ): Promise<RepositoryTarget & { repository: Repository }> {
-  const project = await projectNamed(meta, params.project_name);
+  const project = await projectNamed(meta, params.project_name, req);
   await requireProject(req, project, resource, action);
   const name = fullRepositoryName(project.name, params.repository_name);
   const repository = await meta.repositories.get(name);
@@ -74,7 +77,7 @@ export const repositoryRoutes: ApiRouteModule = (app, deps) => {
   });
 
   app.get<{ Params: ProjectParams }>('/projects/:project_name/repositories', async (req, reply) => {
-    const project = await projectNamed(deps.meta, req.params.project_name);
+    const project = await projectNamed(deps.meta, req.params.project_name, req);
     await requireProject(req, project, 'repository', 'list');
     const list = parseListRequest(req.query);
     list.query.filters.push({ key: 'project_id', kind: 'exact', value: project.id });

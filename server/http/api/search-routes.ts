@@ -21,7 +21,11 @@ export const searchRoutes: ApiRouteModule = (app, deps) => {
     const raw = (req.query as RawQuery).q;
     const q = Array.isArray(raw) ? raw[0] : raw;
     if (q === undefined) throw unprocessable('q in query is required');
-    const visible = await visibilityFilter(meta, await visibilityOf(meta, req));
+    // Harbor shows robots public projects only here, whatever their permissions name.
+    const visible = await visibilityFilter(
+      meta,
+      req.security.kind === 'robot' ? { all: false, ownIds: [] } : await visibilityOf(meta, req),
+    );
     const nameFilter: Filter[] = q === '' ? [] : [{ key: 'name', kind: 'fuzzy', value: q }];
 
     const projects = await meta.projects.list({

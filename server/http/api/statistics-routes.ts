@@ -2,7 +2,7 @@ import type { Filter } from '../../meta/list-query.js';
 import type { MetaStore } from '../../meta/meta-store.js';
 import type { ApiRouteModule } from './api-plugin.js';
 import { requireAuthenticated } from './guards.js';
-import { projectIds, publicProjectIds, visibilityOf } from './project-visibility.js';
+import { projectIds, publicProjectIds, visibilityOf, type Visibility } from './project-visibility.js';
 
 /**
  * `GET /statistics` (getStatistic), as Harbor's `handler/statistic.go`: any authenticated caller gets
@@ -28,7 +28,9 @@ export const statisticsRoutes: ApiRouteModule = (app, deps) => {
       total_repo_count: 0,
       total_storage_consumption: 0,
     };
-    const visibility = await visibilityOf(meta, req);
+    // Harbor counts only public projects for robots, whatever their permissions name.
+    const visibility: Visibility =
+      req.security.kind === 'robot' ? { all: false, ownIds: [] } : await visibilityOf(meta, req);
     if (visibility.all) {
       const all = await meta.projects.list({ filters: [], sort: [], offset: 0, limit: 0 });
       const repos = await repositoriesIn(meta, undefined);
