@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { ListQuery, Page } from '../list-query.js';
-import type { RepositorySummary } from '../meta-store.js';
+import type { Repository, RepositorySummary } from '../meta-store.js';
 import type { SqlExecutor } from './executor.js';
 import { listPage, type ListSpec } from './list-sql.js';
 import type { RepositoriesTable } from './schema.js';
@@ -81,14 +81,17 @@ export class RepositoryListing {
   }
 }
 
-function toSummary(row: SummaryRow): RepositorySummary {
+/** A repository row as the `Repository` it describes. */
+export function toRepository(row: Selectable<RepositoriesTable>): Repository {
   return {
     id: row.id,
     projectId: row.project_id,
     name: row.name,
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
-    artifactCount: row.artifact_count,
-    pullCount: row.pull_count,
   };
+}
+
+function toSummary(row: SummaryRow): RepositorySummary {
+  return { ...toRepository(row), artifactCount: row.artifact_count, pullCount: row.pull_count };
 }

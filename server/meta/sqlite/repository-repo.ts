@@ -1,13 +1,9 @@
-import type { Selectable } from 'kysely';
 import { NotFound, Invalid } from '../../core/errors.js';
 import type { ListQuery, Page } from '../list-query.js';
 import type { Repository, RepositoryRepo, RepositorySummary } from '../meta-store.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import type { SqliteProjectRepo } from './project-repo.js';
-import { RepositoryListing } from './repository-listing.js';
-import type { RepositoriesTable } from './schema.js';
-
-type RepositoryRow = Selectable<RepositoriesTable>;
+import { RepositoryListing, toRepository } from './repository-listing.js';
 
 /**
  * Repositories. They come into being implicitly, on the first blob link or manifest commit, through
@@ -143,14 +139,4 @@ function assertInProject(name: string, project: string): void {
   if (!name.startsWith(`${project}/`)) {
     throw new Invalid('NAME_INVALID', `repository ${name} is not in project ${project}`);
   }
-}
-
-function toRepository(row: RepositoryRow): Repository {
-  return {
-    id: row.id,
-    projectId: row.project_id,
-    name: row.name,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
 }
