@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Invalid } from '../../core/errors.js';
 import { newSecret, sha256Hex } from '../../auth/secrets.js';
-import { toHttpError } from '../error-table.js';
 import type { AuthServices } from './auth-services.js';
 import { CSRF_HEADER, SESSION_COOKIE } from './auth-services.js';
+import { FORM_BODY_LIMIT, acceptUrlencodedForms, answerErrorsInEnvelope } from './form-endpoints.js';
 import { readCookie } from './request-auth.js';
 
 /**
@@ -15,19 +15,13 @@ import { readCookie } from './request-auth.js';
  */
 export function sessionRoutes(auth: AuthServices) {
   return async function register(app: FastifyInstance) {
-    app.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: 16_384 },
-      (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-    );
-    app.setErrorHandler((err, req, reply) => {
-      const e = toHttpError(err);
-      if (e.status >= 500) req.log.error({ err }, 'session request failed');
-      const code = e.status === 401 ? 'UNAUTHORIZED' : e.status === 400 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-      return reply.code(e.status).send({ errors: [{ code, message: e.status >= 500 ? 'internal error' : e.message }] });
-    });
+    acceptUrlencodedForms(app);
+    answerErrorsInEnvelope(app, 'session', (e) => ({
+      code: e.status === 401 ? 'UNAUTHORIZED' : e.status === 400 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR',
+      message: e.status >= 500 ? 'internal error' : e.message,
+    }));
 
-    app.post('/c/login', { bodyLimit: 16_384 }, async (req, reply) => {
+    app.post('/c/login', { bodyLimit: FORM_BODY_LIMIT }, async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const principal = typeof body.principal === 'string' ? body.principal : undefined;
       const password = typeof body.password === 'string' ? body.password : undefined;

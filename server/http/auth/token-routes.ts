@@ -5,8 +5,8 @@ import { registryActionsOf } from '../../auth/registry-access.js';
 import { AnonymousSecurity } from '../../auth/security-contexts.js';
 import type { SecurityContext } from '../../auth/security-context.js';
 import type { TokenAccess } from '../../auth/token-service.js';
-import { toHttpError } from '../error-table.js';
 import type { AuthServices } from './auth-services.js';
+import { acceptUrlencodedForms, answerErrorsInEnvelope } from './form-endpoints.js';
 import { decodeBasic, securityOf } from './request-auth.js';
 
 const REGISTRY_ACTIONS = ['pull', 'push', 'delete'];
@@ -22,19 +22,13 @@ const MAX_SCOPES = 32;
  */
 export function tokenRoutes(auth: AuthServices) {
   return async function register(app: FastifyInstance) {
-    app.addContentTypeParser(
-      'application/x-www-form-urlencoded',
-      { parseAs: 'string', bodyLimit: 16_384 },
-      (_r, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    acceptUrlencodedForms(app);
+    answerErrorsInEnvelope(
+      app,
+      'token',
+      (e) => ({ code: e.status === 401 ? 'UNAUTHORIZED' : e.code, message: e.message }),
+      { 'content-type': 'application/json' },
     );
-    app.setErrorHandler((err, req, reply) => {
-      const e = toHttpError(err);
-      if (e.status >= 500) req.log.error({ err }, 'token request failed');
-      return reply
-        .code(e.status)
-        .header('content-type', 'application/json')
-        .send({ errors: [{ code: e.status === 401 ? 'UNAUTHORIZED' : e.code, message: e.message }] });
-    });
 
     app.get('/service/token', async (req, reply) => {
       const q = req.query as Record<string, string | string[] | undefined>;
