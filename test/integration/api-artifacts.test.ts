@@ -344,7 +344,9 @@ describe('artifacts', () => {
     const missing = await send(guest, 'GET', artifactsOf('nope'));
     expect(missing.status).toBe(404);
     expectMatchesSwagger('listArtifacts', 404, parseJson(missing));
-    expect((await send(guest, 'GET', '/projects/nope/repositories/app/artifacts')).status).toBe(404);
+    // A missing project answers like a private one (403), so project names cannot be probed.
+    expect((await send(guest, 'GET', '/projects/nope/repositories/app/artifacts')).status).toBe(403);
+    expect((await send(admin, 'GET', '/projects/nope/repositories/app/artifacts')).status).toBe(404);
   });
 
   it('getArtifact by tag or digest, with accessories, without tags on request', async () => {
