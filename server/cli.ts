@@ -168,11 +168,15 @@ async function resetPassword(config: Config, username: string, given: string | u
   }
 }
 
+/** The config with every secret that is set replaced by `(secret)`, at any depth (`auth.ldap.searchPassword`). */
 function redact(config: Config): unknown {
-  const copy = structuredClone(config) as unknown as Record<string, Record<string, unknown>>;
+  const copy = structuredClone(config) as unknown as Record<string, unknown>;
   for (const setting of SETTINGS.filter((s) => s.secret)) {
-    const [head, tail] = setting.key.split('.');
-    if (tail && copy[head!]) copy[head!]![tail] = '(secret)';
+    const parts = setting.key.split('.');
+    const last = parts.pop()!;
+    let node: Record<string, unknown> | undefined = copy;
+    for (const part of parts) node = node?.[part] as Record<string, unknown> | undefined;
+    if (node && node[last] !== undefined) node[last] = '(secret)';
   }
   return copy;
 }

@@ -83,7 +83,21 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     else setPath(config, setting.key, setting.default);
   }
   for (const setting of computed) setPath(config, setting.key, (setting.default as (c: Config) => unknown)(config));
+  checkAuthMode(config);
   return config;
+}
+
+/** Settings that only make sense together: ldap mode needs a directory to ask. */
+function checkAuthMode(config: Config): void {
+  if (config.auth.mode !== 'ldap') return;
+  const ldap = config.auth.ldap;
+  if (!ldap.url) throw new ConfigError('auth.mode is ldap: set auth.ldap.url (BERTH_AUTH_LDAP_URL)');
+  if (!ldap.baseDn) throw new ConfigError('auth.mode is ldap: set auth.ldap.baseDn (BERTH_AUTH_LDAP_BASE_DN)');
+  if ((ldap.searchDn === undefined) !== (ldap.searchPassword === undefined)) {
+    throw new ConfigError(
+      'auth.ldap.searchDn and auth.ldap.searchPassword go together: set both, or neither for an anonymous search',
+    );
+  }
 }
 
 /** Variables with the prefix that are not settings: the CLI reads them itself. */
@@ -153,7 +167,42 @@ function coerce(setting: Setting, raw: unknown, where: string): unknown {
       if (typeof raw !== 'string' || !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(raw)) fail('an http(s) URL');
       return (raw as string).replace(/\/+$/, '');
     }
+    case 'optional-string':
+      if (raw === '' || raw === undefined || raw === null) return undefined;
+      if (typeof raw !== 'string') fail('a string');
+      return raw;
+    case 'ldap-url': {
+      if (raw === '' || raw === undefined || raw === null) return undefined;
+      if (typeof raw !== 'string' || !/^ldaps?:\/\/[^/\s?#]+\/?$/i.test(raw))
+        fail('ldap://HOST[:PORT] or ldaps://HOST[:PORT]');
+      return (raw as string).replace(/\/+$/, '');
+    }
+    case 'ldap-attribute':
+      // An attribute name or a numeric OID (RFC 4512 `oid`).
+      if (typeof raw !== 'string' || !/^(?:[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)+)$/.test(raw)) {
+        fail('an LDAP attribute name such as uid');
+      }
+      return raw;
+    case 'ldap-filter': {
+      if (raw === '' || raw === undefined || raw === null) return undefined;
+      if (typeof raw !== 'string' || !isBalancedFilter(raw.trim()))
+        fail('an LDAP filter in parentheses, e.g. (objectClass=person)');
+      return (raw as string).trim();
+    }
   }
+}
+
+/** `(...)` with balanced parentheses (RFC 4515 escapes them inside values as `\28`, `\29`). */
+function isBalancedFilter(filter: string): boolean {
+  if (!filter.startsWith('(') || !filter.endsWith(')')) return false;
+  let depth = 0;
+  for (let i = 0; i < filter.length; i++) {
+    const c = filter[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+    if (depth === 0 && i < filter.length - 1) return false;
+  }
+  return depth === 0;
 }
 
 /** Splits `HOST:PORT` (IPv6 as `[::1]:5000`). */

@@ -25,8 +25,30 @@ export interface Config {
     sessionIdleMs: number;
     lockAfter: number;
     lockForMs: number;
+    /** `db`: users live in the local database; `ldap`: Harbor's `ldap_auth` (local admins still log in locally). */
+    mode: 'db' | 'ldap';
+    ldap: LdapConfig;
   };
   audit: { retentionMs: number; maxRows: number };
+}
+
+/** The directory `auth.mode: ldap` checks passwords against (Harbor's `ldap_*` settings). */
+export interface LdapConfig {
+  /** `ldap://host:389` or `ldaps://host:636`; required in ldap mode. */
+  url: string | undefined;
+  /** Where users are searched; required in ldap mode. */
+  baseDn: string | undefined;
+  /** The DN that searches (with `searchPassword`); unset: anonymous search. */
+  searchDn: string | undefined;
+  searchPassword: string | undefined;
+  /** The attribute holding the login name. */
+  uid: string;
+  /** An extra filter ANDed to the uid match, e.g. `(objectClass=person)`. */
+  filter: string | undefined;
+  scope: 'base' | 'one' | 'sub';
+  timeoutMs: number;
+  /** Verify the directory's TLS certificate (ldaps://). */
+  verifyCert: boolean;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -39,7 +61,11 @@ export type SettingType =
   | { kind: 'bytes' }
   | { kind: 'boolean' }
   | { kind: 'integer'; min: number }
-  | { kind: 'optional-url' };
+  | { kind: 'optional-url' }
+  | { kind: 'optional-string' }
+  | { kind: 'ldap-url' }
+  | { kind: 'ldap-attribute' }
+  | { kind: 'ldap-filter' };
 
 export interface Setting {
   /** Dotted key as written in YAML (`log.level`). */
@@ -191,6 +217,78 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'duration' },
     default: 5 * 60_000,
     description: 'How long a locked username or address stays locked.',
+  },
+  {
+    key: 'auth.mode',
+    env: 'BERTH_AUTH_MODE',
+    type: { kind: 'enum', values: ['db', 'ldap'] },
+    default: 'db',
+    description:
+      "Where users' passwords are checked: `db` (the local database) or `ldap` (a directory, Harbor's `ldap_auth`; local system administrators still log in locally).",
+  },
+  {
+    key: 'auth.ldap.url',
+    env: 'BERTH_AUTH_LDAP_URL',
+    type: { kind: 'ldap-url' },
+    default: undefined,
+    description: 'The directory, `ldap://host:389` or `ldaps://host:636` (required when auth.mode is ldap).',
+  },
+  {
+    key: 'auth.ldap.baseDn',
+    env: 'BERTH_AUTH_LDAP_BASE_DN',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    description: 'Where users are searched, e.g. `ou=people,dc=example,dc=org` (required when auth.mode is ldap).',
+  },
+  {
+    key: 'auth.ldap.searchDn',
+    env: 'BERTH_AUTH_LDAP_SEARCH_DN',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    description: 'The DN that binds to search for users (with auth.ldap.searchPassword); unset: anonymous search.',
+  },
+  {
+    key: 'auth.ldap.searchPassword',
+    env: 'BERTH_AUTH_LDAP_SEARCH_PASSWORD',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    secret: true,
+    description: 'Password of auth.ldap.searchDn.',
+  },
+  {
+    key: 'auth.ldap.uid',
+    env: 'BERTH_AUTH_LDAP_UID',
+    type: { kind: 'ldap-attribute' },
+    default: 'uid',
+    description: 'The attribute that holds the login name (`uid`, `sAMAccountName`, `cn`, ...).',
+  },
+  {
+    key: 'auth.ldap.filter',
+    env: 'BERTH_AUTH_LDAP_FILTER',
+    type: { kind: 'ldap-filter' },
+    default: undefined,
+    description: 'An extra filter every user must match, e.g. `(objectClass=person)`.',
+  },
+  {
+    key: 'auth.ldap.scope',
+    env: 'BERTH_AUTH_LDAP_SCOPE',
+    type: { kind: 'enum', values: ['base', 'one', 'sub'] },
+    default: 'sub',
+    description: 'Search scope below auth.ldap.baseDn: `base`, `one` (one level) or `sub` (the whole subtree).',
+  },
+  {
+    key: 'auth.ldap.timeoutMs',
+    env: 'BERTH_AUTH_LDAP_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 5_000,
+    description: 'How long connecting to the directory, and each operation, may take.',
+  },
+  {
+    key: 'auth.ldap.verifyCert',
+    env: 'BERTH_AUTH_LDAP_VERIFY_CERT',
+    type: { kind: 'boolean' },
+    default: true,
+    description: "Verify the directory's TLS certificate (ldaps://). Turn off only for testing.",
   },
   {
     key: 'audit.retentionMs',

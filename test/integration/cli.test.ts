@@ -79,6 +79,32 @@ describe('berth CLI', () => {
     expect(config.uploads.purgeAfterMs).toBe(7_200_000);
   });
 
+  it('hides secrets at any depth in verify-config, and checks the ldap settings belong together', async () => {
+    const ldap = {
+      BERTH_AUTH_MODE: 'ldap',
+      BERTH_AUTH_LDAP_URL: 'ldaps://ldap.example.org:636',
+      BERTH_AUTH_LDAP_BASE_DN: 'ou=people,dc=example,dc=org',
+      BERTH_AUTH_LDAP_SEARCH_DN: 'cn=berth,dc=example,dc=org',
+      BERTH_AUTH_LDAP_SEARCH_PASSWORD: 'Search-Secret-1',
+      BERTH_DATA_DIR: dataDir,
+    };
+    const result = await run(['verify-config'], ldap).done;
+    expect(result.code).toBe(0);
+    expect(result.out).not.toContain('Search-Secret-1');
+    const config = JSON.parse(result.out);
+    expect(config.auth.ldap).toMatchObject({
+      url: 'ldaps://ldap.example.org:636',
+      searchDn: 'cn=berth,dc=example,dc=org',
+      searchPassword: '(secret)',
+      uid: 'uid',
+      scope: 'sub',
+    });
+    const { BERTH_AUTH_LDAP_SEARCH_PASSWORD: _dropped, ...withoutPassword } = ldap;
+    const half = await run(['verify-config'], withoutPassword).done;
+    expect(half.code).toBe(2);
+    expect(half.err).toContain('auth.ldap.searchDn and auth.ldap.searchPassword go together');
+  });
+
   it('lets a running upload finish on SIGTERM, then exits cleanly', async () => {
     const port = await freePort();
     // A data dir of its own: the admin password is only taken when the database is new.
