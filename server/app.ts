@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ensureInitialAdmin } from './auth/admin-bootstrap.js';
 import { Authenticator } from './auth/authenticator.js';
+import type { IdentityProvider } from './auth/identity-provider.js';
+import { LdapProvider } from './auth/ldap-provider.js';
 import { TokenService } from './auth/token-service.js';
 import type { Config } from './config/settings.js';
 import { EventBus } from './core/events.js';
@@ -42,9 +44,11 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     ttlSeconds: Math.max(60, Math.round(config.auth.tokenTtlMs / 1000)),
   });
   const lockWindowMs = 15 * 60_000;
+  const directory = openDirectory(config, log.child({ module: 'auth' }));
   const authenticator = new Authenticator({
     meta,
     log: log.child({ module: 'auth' }),
+    ...(directory ? { directory } : {}),
     userPolicy: { lockAfter: config.auth.lockAfter, lockForMs: config.auth.lockForMs, windowMs: lockWindowMs },
     addressPolicy: { lockAfter: config.auth.lockAfter * 3, lockForMs: config.auth.lockForMs, windowMs: lockWindowMs },
     maxFailureDelayMs: 2_000,
@@ -101,6 +105,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
         volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,
         storageProvider: config.storage.driver,
         externalUrl: config.http.externalUrl,
+        authMode: config.auth.mode === 'ldap' ? 'ldap_auth' : 'db_auth',
       },
     },
     oci: {
@@ -122,6 +127,19 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     return purged;
   };
   return { http, meta, events, audit, purgeStale };
+}
+
+/** The identity provider for `auth.mode` (none for `db`: the local database is the Authenticator's own). */
+function openDirectory(config: Config, log: Logger): IdentityProvider | undefined {
+  if (config.auth.mode !== 'ldap') return undefined;
+  const { url, baseDn } = config.auth.ldap;
+  // loadConfig refuses ldap mode without them; this only narrows the types.
+  if (!url || !baseDn) throw new Error('auth.mode ldap needs auth.ldap.url and auth.ldap.baseDn');
+  log.info(
+    { url, baseDn, searchDn: config.auth.ldap.searchDn ?? '(anonymous)', filter: config.auth.ldap.filter },
+    'ldap login: passwords are checked by the directory (local system administrators log in locally)',
+  );
+  return new LdapProvider({ config: { ...config.auth.ldap, url, baseDn }, log });
 }
 
 async function openStorage(config: Config): Promise<StorageDriver> {

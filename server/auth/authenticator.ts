@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { Unauthorized } from '../core/errors.js';
+import { Conflict, Unauthorized } from '../core/errors.js';
 import type { LoginFailurePolicy, Robot, User } from '../meta/identity-types.js';
 import type { MetaStore } from '../meta/meta-store.js';
+import { DirectoryUnavailable, type ExternalIdentity, type IdentityProvider } from './identity-provider.js';
 import { needsRehash, hashPassword, verifyPassword } from './password.js';
 import { safeEqual, sha256Hex } from './secrets.js';
 
@@ -25,6 +26,11 @@ export interface AuthenticatorOptions {
   maxFailureDelayMs: number;
   /** How long a successful check is remembered, so basic auth on every request does not re-run scrypt. */
   cacheMs: number;
+  /**
+   * `auth.mode: ldap`: the directory that checks passwords of everyone but robots and local system
+   * administrators; users it vouches for are onboarded (created or refreshed) in the metadata store.
+   */
+  directory?: IdentityProvider;
   /** Called for every attempt, for the audit log. Never receives the secret. */
   onAttempt?: (attempt: { username: string; clientIp: string | null; success: boolean; reason?: string }) => void;
   now?: () => Date;
@@ -32,6 +38,8 @@ export interface AuthenticatorOptions {
 
 /**
  * Checks basic credentials: a user's password, a user's personal access token, or a robot's secret.
+ * With a directory (LDAP) configured, users' passwords are checked there instead, except for local
+ * system administrators (as in Harbor, the local admin always works); access tokens stay local.
  * Failed attempts are counted per username and per client address: each one is answered a little
  * later than the one before, and too many lock the key for a while (shown to admins). A locked
  * account refuses even the right password until the lock expires, so guessing gains nothing.
@@ -60,7 +68,14 @@ export class Authenticator {
       }
     }
 
-    const principal = await this.check(username, secret, now);
+    let principal: Principal | undefined;
+    try {
+      principal = await this.check(username, secret, now);
+    } catch (err) {
+      // The directory is down or misconfigured: refused, but not counted against the user.
+      if (err instanceof DirectoryUnavailable) this.report(username, clientIp, false, 'directory unavailable');
+      throw err;
+    }
     if (!principal) {
       let failures = 0;
       const userState = await this.options.meta.loginFailures.recordFailure(
@@ -96,6 +111,14 @@ export class Authenticator {
       return safeEqual(sha256Hex(secret), found.secretHash) ? { kind: 'robot', robot: found.robot } : undefined;
     }
     const found = await this.options.meta.users.getCredentials(username);
+    const directory = this.options.directory;
+    if (
+      directory &&
+      !secret.startsWith(ACCESS_TOKEN_PREFIX) &&
+      !(found?.user.source === 'local' && found.user.sysadmin)
+    ) {
+      return this.checkDirectory(directory, username, secret, found?.user, now);
+    }
     if (!found) {
       // Spend the same time as a real check, so response time does not reveal which usernames exist.
       await verifyPassword(secret, DUMMY_HASH);
@@ -113,6 +136,70 @@ export class Authenticator {
       await this.options.meta.users.setPassword(found.user.id, await hashPassword(secret), now);
     }
     return { kind: 'user', user: found.user, via: 'password' };
+  }
+
+  private async checkDirectory(
+    directory: IdentityProvider,
+    username: string,
+    secret: string,
+    known: User | undefined,
+    now: Date,
+  ): Promise<Principal | undefined> {
+    if (known && known.source !== directory.source) {
+      this.options.log.warn(
+        { username },
+        `login refused: ${known.username} is a local user, and with auth.mode ${directory.source} only local system administrators log in locally (delete the local user to let the directory's ${known.username} in)`,
+      );
+      return undefined;
+    }
+    const identity = await directory.verify(username, secret);
+    if (!identity) return undefined;
+    const user = await this.onboard(directory.source, identity, known, now);
+    return user && { kind: 'user', user, via: 'password' };
+  }
+
+  /** Creates the directory's user in the metadata store at first login, and refreshes email and name later. */
+  private async onboard(
+    source: User['source'],
+    identity: ExternalIdentity,
+    known: User | undefined,
+    now: Date,
+  ): Promise<User | undefined> {
+    const { users } = this.options.meta;
+    const log = this.options.log;
+    if (known) {
+      if (known.email === identity.email && known.realname === identity.realname) return known;
+      try {
+        return await users.update(known.id, { email: identity.email, realname: identity.realname }, now);
+      } catch (err) {
+        if (!(err instanceof Conflict)) throw err;
+        log.warn(
+          { username: known.username, dn: identity.dn },
+          'directory email is taken by another user; kept the old one',
+        );
+        return users.update(known.id, { realname: identity.realname }, now);
+      }
+    }
+    const create = (email: string) =>
+      users.create(
+        { username: identity.username, email, realname: identity.realname, passwordHash: null, source },
+        now,
+      );
+    try {
+      const user = await create(identity.email);
+      log.info({ username: user.username, dn: identity.dn, source }, 'directory user onboarded');
+      return user;
+    } catch (err) {
+      if (!(err instanceof Conflict)) throw err;
+      // A concurrent first login created them, or the username differs only in a case SQLite does not fold.
+      const existing = await users.getByName(identity.username);
+      if (existing) return existing.source === source ? existing : undefined;
+      log.warn(
+        { username: identity.username, dn: identity.dn },
+        'directory email is taken by another user; onboarded without email',
+      );
+      return create('');
+    }
   }
 
   private remember(key: string, principal: Principal, now: Date): void {

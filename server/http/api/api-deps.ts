@@ -46,4 +46,6 @@ export interface SystemFacts {
    * scheme and host are used.
    */
   externalUrl?: string;
+  /** Harbor's `auth_mode`: `db_auth` (default) or `ldap_auth` (`auth.mode: ldap`). */
+  authMode?: 'db_auth' | 'ldap_auth';
 }

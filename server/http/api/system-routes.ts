@@ -73,7 +73,7 @@ async function probe(req: FastifyRequest, name: string, check: () => Promise<unk
  */
 function systemInfo(deps: ApiDeps, req: FastifyRequest): Record<string, unknown> {
   const info: Record<string, unknown> = {
-    auth_mode: 'db_auth',
+    auth_mode: deps.system.authMode ?? 'db_auth',
     primary_auth_mode: false,
     self_registration: false,
     banner_message: '',

@@ -29,6 +29,8 @@ import {
  * changing their own password must give the current one (wrong → 403, as Harbor); an administrator
  * resetting someone else's does not. A password change drops cached credential checks and ends the
  * user's portal sessions. An administrator can neither delete themselves nor drop their own admin flag.
+ * With `auth.mode: ldap` (Harbor's `ldap_auth`), local users cannot be created (403, as Harbor), and a
+ * directory user's password cannot be changed here (403: the directory manages it).
  */
 export const userRoutes: ApiRouteModule = (app, deps) => {
   app.get('/users', async (req, reply) => {
@@ -40,6 +42,10 @@ export const userRoutes: ApiRouteModule = (app, deps) => {
 
   app.post('/users', async (req, reply) => {
     await requireSystem(req, 'user', 'create');
+    // As Harbor: with a directory, users come from it (onboarded at their first login).
+    if (deps.system.authMode === 'ldap_auth') {
+      throw new Denied('forbidden: creating local user is not allowed under auth mode: ldap_auth');
+    }
     const input = readUserCreation(req.body);
     assertPasswordPolicy(input.password);
     const user = await deps.meta.users.create({
