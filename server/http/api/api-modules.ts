@@ -16,4 +16,20 @@ import { searchRoutes } from './search-routes.js';
 import { statisticsRoutes } from './statistics-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
-export const API_MODULES: readonly ApiRouteModule[] = [systemRoutes, userRoutes, accessTokenRoutes, robotRoutes, auditRoutes, loginLockRoutes, repositoryRoutes, artifactRoutes, labelRoutes, projectRoutes, projectMetadataRoutes, projectMemberRoutes, quotaRoutes, statisticsRoutes, searchRoutes];
+export const API_MODULES: readonly ApiRouteModule[] = [
+  systemRoutes,
+  userRoutes,
+  accessTokenRoutes,
+  robotRoutes,
+  auditRoutes,
+  loginLockRoutes,
+  repositoryRoutes,
+  artifactRoutes,
+  labelRoutes,
+  projectRoutes,
+  projectMetadataRoutes,
+  projectMemberRoutes,
+  quotaRoutes,
+  statisticsRoutes,
+  searchRoutes,
+];
