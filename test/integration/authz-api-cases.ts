@@ -251,7 +251,6 @@ const robotBody = (name: string, level: 'project' | 'system', description = '', 
       : [{ kind: 'system', namespace: '/', access: access('project:list') }],
 });
 const list = (body: unknown) => (Array.isArray(body) ? (body as Record<string, unknown>[]) : []);
-const NOT_ADMIN: CallerKey[] = ['anon', 'outsider', 'lguest', 'guest', 'dev', 'maint', 'padmin', 'probot', 'srobot'];
 const NEW_SIZE = 1024 * 1024;
 
 /** A read-only case on `priv`, repeated on `pub` with the same permission. */
