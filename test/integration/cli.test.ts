@@ -15,10 +15,17 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'berth-cli-'));
 });
-afterAll(() => rm(dataDir, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  // A failed assertion must not leave a server running after the file.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(`${dataDir}-term`, { recursive: true, force: true });
+});
 
 function run(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: 'pipe' });
+  children.push(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -138,7 +145,6 @@ describe('berth CLI', () => {
     expect(res.headers.range).toBe(`0-${chunk.length * 2 - 1}`);
     const result = await proc.done;
     expect(result.code).toBe(0);
-    await rm(`${dataDir}-term`, { recursive: true, force: true });
   });
 });
 
