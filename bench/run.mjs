@@ -3,17 +3,26 @@
 // machine. `npm run bench` builds Berth, starts both registries (and a bare Node file server for blob
 // pulls) on free loopback ports with fresh temp storage, runs every scenario against each target in
 // turn, prints the comparison table and writes the raw records to .bench/results-<timestamp>.json.
+// Berth requires authentication: it is started with a generated BERTH_ADMIN_PASSWORD and the scenarios
+// log in as `admin` through its token service, like docker does (see lib/auth.mjs).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { startReference, startBerth, startFileServer, stopAll, referenceVersion } from './lib/servers.mjs';
-import { SCENARIOS } from './lib/scenarios.mjs';
+import {
+  startReference,
+  startBerth,
+  startFileServer,
+  stopAll,
+  referenceVersion,
+  benchPassword,
+} from './lib/servers.mjs';
+import { SCENARIOS, appliesTo } from './lib/scenarios.mjs';
 import { Registry, blobFamily, MiB } from './lib/oci.mjs';
-import { fetchOk } from './lib/http.mjs';
-import { measured, hostInfo } from './lib/proc.mjs';
+import { discoverAuth } from './lib/auth.mjs';
+import { measured, hostInfo, waitQuiet } from './lib/proc.mjs';
 import { hasWrk } from './lib/wrk.mjs';
 import { makeRecord, summarize, formatTable, formatMemory } from './lib/report.mjs';
 
@@ -24,7 +33,15 @@ const HELP = `usage: npm run bench -- [options]      (or: node bench/run.mjs [op
   --seconds S        measured seconds per scenario [5; --quick 1.5]
   --berth-url URL    benchmark an already running Berth (or any registry) instead of starting one
   --berth-pid PID    its process id, for CPU and memory figures
+  --berth-user NAME  the user to log in as on --berth-url [admin]; the password comes from the
+                     environment variable BERTH_ADMIN_PASSWORD
+  --cpu-prof DIR     start Berth under node --cpu-prof and write its profile to DIR when it stops
+  --baseline DIR     also run another built Berth checkout (e.g. an older commit, after npm run build
+                     there) as a third target, interleaved with the others: "vs baseline" rows
   --no-wrk           use the Node client for manifest GET and tags list even if wrk is installed
+  --quiet PCT        for a shared machine: before each measurement wait (up to 2 min) until other
+                     processes use less than PCT % of a core, and measure again (up to 2 more times)
+                     when they used more than PCT % during it
 `;
 
 const FULL = {
@@ -64,7 +81,11 @@ function options(argv) {
       seconds: { type: 'string' },
       'berth-url': { type: 'string' },
       'berth-pid': { type: 'string' },
+      'berth-user': { type: 'string', default: 'admin' },
+      'cpu-prof': { type: 'string' },
+      baseline: { type: 'string' },
       'no-wrk': { type: 'boolean', default: false },
+      quiet: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -81,20 +102,38 @@ function options(argv) {
   o.scenarios = SCENARIOS.filter((s) => ids.includes(s.id));
   o.berthUrl = a['berth-url']?.replace(/\/+$/, '');
   o.berthPid = a['berth-pid'] ? Number(a['berth-pid']) : null;
+  // A Berth we start gets a fresh admin password; one already running needs the caller's.
+  o.credentials = o.berthUrl
+    ? { username: a['berth-user'], password: process.env.BERTH_ADMIN_PASSWORD }
+    : { username: 'admin', password: benchPassword() };
+  o.cpuProf = a['cpu-prof'] ? path.resolve(a['cpu-prof']) : null;
+  o.baseline = a.baseline ? path.resolve(a.baseline) : null;
   o.wrk = !a['no-wrk'] && hasWrk();
+  o.quiet = a.quiet === undefined ? null : Number(a.quiet);
+  if (o.quiet !== null && !(o.quiet > 0)) throw new Error('--quiet must be a percentage > 0');
   return o;
 }
 
 async function startTargets(o, repoDir) {
   const targets = [];
   if (o.berthUrl) {
-    await fetchOk(`${o.berthUrl}/v2/`);
     targets.push({ name: 'berth', url: o.berthUrl, pid: o.berthPid });
   } else {
     if (!fs.existsSync(path.join(repoDir, 'dist/server/cli.js'))) {
       throw new Error('Berth is not built (dist/server/cli.js missing): run `npm run build`, or pass --berth-url');
     }
-    targets.push({ name: 'berth', ...(await startBerth(o.dir, repoDir)) });
+    const nodeArgs = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
+    targets.push({
+      name: 'berth',
+      ...(await startBerth(o.dir, repoDir, { password: o.credentials.password, nodeArgs })),
+    });
+  }
+  if (o.baseline) {
+    if (!fs.existsSync(path.join(o.baseline, 'dist/server/cli.js'))) {
+      throw new Error(`--baseline ${o.baseline}: not a built Berth checkout (dist/server/cli.js missing)`);
+    }
+    // Same password: a baseline with authentication logs in like the Berth under test, one without ignores it.
+    targets.push({ name: 'baseline', ...(await startBerth(o.dir, o.baseline, { password: o.credentials.password })) });
   }
   if (!referenceVersion()) throw new Error('docker-registry not found: apt-get install docker-registry');
   targets.push({ name: 'reference', ...(await startReference(o.dir)) });
@@ -105,8 +144,11 @@ async function startTargets(o, repoDir) {
   }
   for (const t of targets) {
     t.reg = t.name === 'node' ? null : new Registry(t.url);
+    // Only registries that answer /v2/ with a Bearer challenge get credentials (the reference does not).
+    t.auth = t.reg ? await discoverAuth(t.url, t.name === 'reference' ? null : o.credentials) : null;
     t.state = {}; // setup done so far (survives rounds)
-    log(`${t.name}: ${t.url}${t.pid ? ` pid ${t.pid}` : ''}`);
+    const auth = t.auth ? `, bearer tokens from ${t.auth.realm} as ${t.auth.username}` : t.reg ? ', open' : '';
+    log(`${t.name}: ${t.url}${t.pid ? ` pid ${t.pid}` : ''}${auth}`);
   }
   return targets;
 }
@@ -117,15 +159,24 @@ async function runAll(o, targets) {
     for (const sc of o.scenarios) {
       // Alternate who goes first: a slow drift of the machine (other tenants, page cache) then
       // favours neither side.
-      let order = targets.filter((t) => t.name !== 'node' || sc.nodeTarget);
+      let order = targets.filter((t) => appliesTo(sc, t));
       if (round % 2 === 0) order = order.reverse();
       for (const t of order) {
-        // Flush dirty pages first: the reference never fsyncs, so its writeback would otherwise land
-        // in whichever measurement comes next.
-        spawnSync('sync');
         let rec;
         try {
-          rec = makeRecord(sc, t, round, await sc.run(t, o, (fn) => measured(t.pid, fn)));
+          for (let attempt = 1; ; attempt++) {
+            // Flush dirty pages first: the reference never fsyncs, so its writeback would otherwise land
+            // in whichever measurement comes next.
+            spawnSync('sync');
+            const before = o.quiet === null ? null : await waitQuiet(o.quiet, 120);
+            rec = makeRecord(sc, t, round, await sc.run(t, o, (fn) => measured(t.pid, fn)));
+            if (o.quiet === null) break;
+            Object.assign(rec, { attempt, busy_before_pct: before });
+            if (!(rec.other_cpu_pct > o.quiet) || attempt === 3) break;
+            log(
+              `[r${round}] ${sc.id.padEnd(13)} ${t.name.padEnd(9)} disturbed (other CPU ${rec.other_cpu_pct.toFixed(0)}%): again`,
+            );
+          }
         } catch (e) {
           if (o.stopping()) return records; // interrupted: the servers are going away
           // One broken scenario (a protocol error, a wrong digest) must not hide all the others.
@@ -136,7 +187,8 @@ async function runAll(o, targets) {
         records.push(rec);
         const cpu =
           rec.server_cpu_per_unit == null ? '' : `, server ${rec.server_cpu_per_unit.toFixed(3)} ${rec.cpu_unit}`;
-        log(`[r${round}] ${sc.id.padEnd(13)} ${t.name.padEnd(9)} ${rec.value.toFixed(1)} ${sc.metric}${cpu}`);
+        const other = rec.other_cpu_pct == null ? '' : `, other ${rec.other_cpu_pct.toFixed(0)}%`;
+        log(`[r${round}] ${sc.id.padEnd(13)} ${t.name.padEnd(9)} ${rec.value.toFixed(1)} ${sc.metric}${cpu}${other}`);
       }
     }
   }
@@ -147,14 +199,29 @@ function writeResults(repoDir, o, targets, records, rows) {
   const dir = path.join(repoDir, '.bench');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `results-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  const { scenarios: _s, bigBlobs: _b, layerBlobs: _l, tinyBlobs: _t, pullBlob: _p, stopping: _x, ...params } = o;
+  const {
+    scenarios: _s,
+    bigBlobs: _b,
+    layerBlobs: _l,
+    tinyBlobs: _t,
+    pullBlob: _p,
+    stopping: _x,
+    credentials,
+    ...params
+  } = o;
+  params.user = credentials.username; // never the password
   const meta = {
     date: new Date().toISOString(),
     host: hostInfo(),
     reference: referenceVersion(),
     wrk: o.wrk,
     params,
-    targets: targets.map(({ name, url, pid }) => ({ name, url, pid })),
+    targets: targets.map(({ name, url, pid, auth }) => ({
+      name,
+      url,
+      pid,
+      auth: auth ? { realm: auth.realm, service: auth.service, user: auth.username, tokens: auth.issued } : null,
+    })),
   };
   fs.writeFileSync(file, JSON.stringify({ meta, summary: rows, records }, null, 2) + '\n');
   return path.relative(process.cwd(), file);
@@ -168,7 +235,7 @@ async function main() {
   const cleanup = () =>
     (stopping ??= (async () => {
       const t = Date.now();
-      await stopAll();
+      await stopAll(o.cpuProf ? 30_000 : 3000); // writing a CPU profile takes a while
       fs.rmSync(o.dir, { recursive: true, force: true }); // several GiB of pushed blobs
       log(`stopped the servers and removed ${o.dir} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
     })());
@@ -197,11 +264,12 @@ async function main() {
     const records = await runAll(o, targets);
     const rows = summarize(o.scenarios, records);
     log(`\n${formatTable(rows)}`);
-    log('ratio = Berth/reference (in the "vs bare Node" row: Berth/bare Node); srv CPU = server CPU per unit;');
+    log('ratio = Berth/reference (in "vs" rows: Berth/the figure named there); srv CPU = server CPU per unit;');
     log('other CPU = worst CPU use, in % of one core, by processes other than client and server during that');
     log('scenario (this machine has 2 cores): when it is high, other tenants disturbed the run; use --rounds 3.');
     log('* = the load generator used >= 85% of a core: a lower bound of what that server can do.');
     log(`memory at the end: ${formatMemory(records)}`);
+    for (const t of targets) if (t.auth) log(`${t.name}: ${t.auth.issued} tokens fetched by the benchmark's clients`);
     const file = writeResults(repoDir, o, targets, records, rows);
     const errors = records.filter((r) => r.error).length;
     log(`\n${records.length} measurements in ${((Date.now() - t0) / 1000).toFixed(0)} s; raw results: ${file}`);

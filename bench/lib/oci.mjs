@@ -1,6 +1,8 @@
-// Test content and the OCI Distribution calls the scenarios make (no auth: both registries run open).
+// Test content and the OCI Distribution calls the scenarios make. A Registry bound to a token session
+// (registry.as(session)) sends its bearer token on every call; unbound, it sends no credentials.
 import crypto from 'node:crypto';
 import { fetchOk, HttpError } from './http.mjs';
+import { OPEN } from './auth.mjs';
 
 export const MiB = 2 ** 20;
 export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -65,8 +67,20 @@ function checkDigest(res, digest, what) {
 
 /** One registry at `base` (e.g. http://127.0.0.1:5000), used through a keep-alive agent per call. */
 export class Registry {
-  constructor(base) {
+  constructor(base, auth = OPEN) {
     this.base = base;
+    this.auth = auth;
+  }
+
+  /** The same registry, authenticated by `session` (a TokenSession, or OPEN). */
+  as(session) {
+    return new Registry(this.base, session);
+  }
+
+  /** `fetchOk` with the session's Authorization header added. */
+  async call(url, opts = {}, expect = [200]) {
+    const auth = await this.auth.headers();
+    return fetchOk(url, { ...opts, headers: { ...opts.headers, ...auth } }, expect);
   }
 
   url(p) {
@@ -81,7 +95,7 @@ export class Registry {
   }
 
   async startUpload(agent, repo) {
-    const r = await fetchOk(this.url(`/v2/${repo}/blobs/uploads/`), { method: 'POST', agent }, [202]);
+    const r = await this.call(this.url(`/v2/${repo}/blobs/uploads/`), { method: 'POST', agent }, [202]);
     if (!r.headers.location) throw new HttpError(`POST upload for ${repo}: 202 without Location`);
     return r.headers.location;
   }
@@ -90,7 +104,7 @@ export class Registry {
   async pushMonolithic(agent, repo, blob) {
     const loc = await this.startUpload(agent, repo);
     const headers = { 'content-type': 'application/octet-stream' };
-    const r = await fetchOk(
+    const r = await this.call(
       this.withDigest(loc, blob.digest),
       { method: 'PUT', agent, headers, body: blob.parts },
       [201],
@@ -107,16 +121,16 @@ export class Registry {
       const parts = off + chunk >= body.length ? [piece, tail] : [piece];
       const len = parts.reduce((n, b) => n + b.length, 0);
       const headers = { 'content-type': 'application/octet-stream', 'content-range': `${off}-${off + len - 1}` };
-      const r = await fetchOk(this.url(loc), { method: 'PATCH', agent, headers, body: parts }, [202]);
+      const r = await this.call(this.url(loc), { method: 'PATCH', agent, headers, body: parts }, [202]);
       loc = r.headers.location || loc;
     }
-    const r = await fetchOk(this.withDigest(loc, blob.digest), { method: 'PUT', agent }, [201]);
+    const r = await this.call(this.withDigest(loc, blob.digest), { method: 'PUT', agent }, [201]);
     checkDigest(r, blob.digest, `PUT chunked blob in ${repo}`);
   }
 
   async putManifest(agent, repo, ref, manifest) {
     const headers = { 'content-type': OCI_MANIFEST };
-    const r = await fetchOk(
+    const r = await this.call(
       this.url(`/v2/${repo}/manifests/${ref}`),
       { method: 'PUT', agent, headers, body: manifest },
       [201],
@@ -132,10 +146,10 @@ export class Registry {
   /** Cross-repo mount; falls back to uploading when the registry answers 202 (no mount support). */
   async mountOrPush(agent, repo, from, blob) {
     const q = `mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(from)}`;
-    const r = await fetchOk(this.url(`/v2/${repo}/blobs/uploads/?${q}`), { method: 'POST', agent }, [201, 202]);
+    const r = await this.call(this.url(`/v2/${repo}/blobs/uploads/?${q}`), { method: 'POST', agent }, [201, 202]);
     if (r.status === 201) return;
     if (r.headers.location)
-      await fetchOk(this.url(r.headers.location), { method: 'DELETE', agent }, [204, 404]).catch(() => {});
+      await this.call(this.url(r.headers.location), { method: 'DELETE', agent }, [204, 404]).catch(() => {});
     await this.pushMonolithic(agent, repo, blob);
   }
 }

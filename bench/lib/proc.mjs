@@ -127,3 +127,20 @@ export async function measured(pid, fn) {
     hwmMiB: after.server?.hwmMiB ?? null,
   };
 }
+
+/**
+ * Waits until the machine is quiet: busy time below `pct` % of one core over a 2 s window (our servers
+ * idle between measurements, so this is other tenants). Gives up after `maxS`; returns the last figure.
+ */
+export async function waitQuiet(pct, maxS) {
+  const end = Date.now() + maxS * 1000;
+  let busyPct = null;
+  for (;;) {
+    const a = sampleHost();
+    await new Promise((r) => setTimeout(r, 2000));
+    const b = sampleHost();
+    if (!a || !b) return null;
+    busyPct = ((b.busyS - a.busyS) / 2) * 100;
+    if (busyPct < pct || Date.now() >= end) return busyPct;
+  }
+}

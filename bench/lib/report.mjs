@@ -43,7 +43,11 @@ function fmt(x) {
   return x.toFixed(a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3);
 }
 
-/** Summary rows: the headline rate per scenario, latency rows, and blob pull against bare Node. */
+/**
+ * Summary rows: the headline rate per scenario, latency rows, blob pull against bare Node, and the
+ * Berth-against-Berth rows of the auth scenarios and of a --baseline build (where the reference column
+ * holds the other figure).
+ */
 export function summarize(scenarios, records) {
   const med = (id, target, key) =>
     median(records.filter((r) => r.scenario === id && r.target === target).map((r) => r[key]));
@@ -71,6 +75,19 @@ export function summarize(scenarios, records) {
     if (sc.latency) {
       for (const k of ['p50_ms', 'p99_ms'])
         row(sc.id, k.replace('_', ' '), med(sc.id, 'berth', k), med(sc.id, 'reference', k), null, true);
+    }
+    if (sc.vs) {
+      const vs = row(sc.vs.label, sc.metric, main.berth, med(sc.vs.id, 'berth', 'value'), null);
+      vs.cpuBerth = main.cpuBerth;
+      vs.cpuReference = med(sc.vs.id, 'berth', 'server_cpu_per_unit');
+      vs.cpuUnit = main.cpuUnit;
+    }
+    if (records.some((r) => r.scenario === sc.id && r.target === 'baseline')) {
+      const base = row(`${sc.id} vs baseline`, sc.metric, main.berth, med(sc.id, 'baseline', 'value'), null);
+      base.cpuBerth = main.cpuBerth;
+      base.cpuReference = med(sc.id, 'baseline', 'server_cpu_per_unit');
+      base.cpuUnit = main.cpuUnit;
+      base.clientBound = { reference: med(sc.id, 'baseline', 'client_cpu_pct') >= 85 };
     }
     if (sc.nodeTarget) {
       const vsNode = row(`${sc.id} vs bare Node`, sc.metric, main.berth, med(sc.id, 'node', 'value'), sc.nodeTarget);
@@ -117,7 +134,7 @@ export function formatTable(rows) {
 /** Memory at the end of the run, from the last record of each target. */
 export function formatMemory(records) {
   const out = [];
-  for (const t of ['berth', 'reference', 'node']) {
+  for (const t of ['berth', 'baseline', 'reference', 'node']) {
     const last = records.filter((r) => r.target === t && r.server_rss_mib != null).at(-1);
     if (last) out.push(`${t}: RSS ${fmt(last.server_rss_mib)} MiB, peak ${fmt(last.server_hwm_mib)} MiB`);
   }

@@ -99,17 +99,25 @@ export async function startReference(root) {
   return { url, pid: proc.pid };
 }
 
-/** Berth from this checkout (needs `npm run build` first). */
-export async function startBerth(root, repoDir) {
+/**
+ * Berth from this checkout (needs `npm run build` first), with a fresh database whose first admin
+ * gets `password` (BERTH_ADMIN_PASSWORD, read at first start only). `nodeArgs` go to node itself
+ * (e.g. --cpu-prof).
+ */
+export async function startBerth(root, repoDir, { password, nodeArgs = [] } = {}) {
   const dir = fs.mkdtempSync(path.join(root, 'berth-'));
   const port = await freePort();
   const bin = path.join(repoDir, 'bin', 'berth.js');
-  const args = [bin, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data')];
-  const proc = launch('berth', process.execPath, args, { dir, env: { BERTH_LOG_LEVEL: 'warn' } });
+  const args = [...nodeArgs, bin, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(dir, 'data')];
+  const env = { BERTH_LOG_LEVEL: 'warn', BERTH_ADMIN_PASSWORD: password };
+  const proc = launch('berth', process.execPath, args, { dir, env });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(proc, url, 60_000);
   return { url, pid: proc.pid };
 }
+
+/** A password that satisfies Berth's policy (8-128 characters, upper and lower case, a digit). */
+export const benchPassword = () => `Bench-${crypto.randomBytes(12).toString('hex')}-Aa1`;
 
 /** The bare Node file server (file-server.mjs) streaming `file`; it reports its own port. */
 export async function startFileServer(root, file) {

@@ -26,12 +26,16 @@ function luaScript(method, headers, paths) {
 }
 
 const toMs = (s) => {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(s || '');
-  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2]] : null;
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(s || '');
+  return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2]] : null;
 };
 
-/** Runs wrk against base+paths; returns { ops, seconds, p50, p99 }. Non-2xx answers are an error. */
-export async function runWrk({ base, paths, method = 'GET', headers = {}, seconds, connections, dir }) {
+/**
+ * Runs wrk against base+paths; returns { ops, seconds, p50, p99 }. Non-2xx answers are an error, unless
+ * `refusals` is set: then every answer must be one (wrk only counts them; the caller checks the status
+ * once with its own client).
+ */
+export async function runWrk({ base, paths, method = 'GET', headers = {}, seconds, connections, dir, refusals }) {
   const script = path.join(dir, `wrk-${process.pid}-${Date.now()}.lua`);
   fs.writeFileSync(script, luaScript(method, headers, paths));
   const args = ['-t1', `-c${connections}`, `-d${Math.max(1, Math.round(seconds))}s`, '--latency', '-s', script, base];
@@ -46,12 +50,15 @@ export async function runWrk({ base, paths, method = 'GET', headers = {}, second
   fs.rmSync(script, { force: true });
   const grab = (re) => re.exec(out)?.[1];
   const bad = Number(grab(/Non-2xx or 3xx responses:\s+(\d+)/) || 0);
-  if (bad) throw new Error(`wrk: ${bad} non-2xx/3xx responses for ${method} ${paths[0]}`);
+  const ops = Number(grab(/(\d+) requests in/));
+  if (refusals ? bad !== ops : bad) {
+    throw new Error(`wrk: ${bad} non-2xx/3xx responses of ${ops} for ${method} ${paths[0]}`);
+  }
   const errors = grab(/Socket errors:([^\n]+)/);
   if (errors && /timeout [1-9]/.test(errors)) throw new Error(`wrk: socket errors:${errors}`);
   return {
-    ops: Number(grab(/(\d+) requests in/)),
-    seconds: Number(grab(/requests in ([\d.]+)s/)),
+    ops,
+    seconds: toMs(grab(/requests in ([\d.]+[a-z]+),/)) / 1000, // wrk writes 1.00m past a minute
     p50: toMs(grab(/^\s+50%\s+(\S+)/m)),
     p99: toMs(grab(/^\s+99%\s+(\S+)/m)),
   };
