@@ -46,6 +46,7 @@ export interface AuthenticatorOptions {
  */
 export class Authenticator {
   private readonly cache = new Map<string, { principal: Principal; until: number }>();
+  private readonly inflight = new Map<string, Promise<Principal | undefined>>();
   private readonly now: () => Date;
 
   constructor(private readonly options: AuthenticatorOptions) {
@@ -70,7 +71,14 @@ export class Authenticator {
 
     let principal: Principal | undefined;
     try {
-      principal = await this.check(username, secret, now);
+      // Concurrent requests with the same credentials share one check: when the cache entry expires
+      // under load, one scrypt runs instead of one per request in flight.
+      let pending = this.inflight.get(cacheKey);
+      if (!pending) {
+        pending = this.check(username, secret, now).finally(() => this.inflight.delete(cacheKey));
+        this.inflight.set(cacheKey, pending);
+      }
+      principal = await pending;
     } catch (err) {
       // The directory is down or misconfigured: refused, but not counted against the user.
       if (err instanceof DirectoryUnavailable) this.report(username, clientIp, false, 'directory unavailable');

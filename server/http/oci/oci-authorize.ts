@@ -28,6 +28,14 @@ export async function authorizeRepository(
   action: RegistryAction,
 ): Promise<void> {
   const security = req.security;
+  // A token's claims decide on their own; only a push may need the project row (to create it).
+  if (
+    security instanceof RegistryTokenSecurity &&
+    action !== 'push' &&
+    security.repositoryActions(repo.name).has(action)
+  ) {
+    return;
+  }
   const project = await s.meta.projects.get(repo.project);
   const granted = await registryActionsOf(security, repo.name, project);
   if (granted.has(action)) {
