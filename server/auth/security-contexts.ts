@@ -1,5 +1,6 @@
 import type { MetaStore, Project } from '../meta/meta-store.js';
 import type { Robot, User } from '../meta/identity-types.js';
+import type { ProjectRoleId } from '../meta/project-types.js';
 import type { TokenAccess } from './token-service.js';
 import { PROJECT_SELF, publicProjectAllows, roleAllows } from './rbac.js';
 import type { SecurityContext } from './security-context.js';
@@ -29,6 +30,11 @@ export class AnonymousSecurity implements SecurityContext {
 export class UserSecurity implements SecurityContext {
   readonly kind = 'user';
   readonly isAuthenticated = true;
+  /**
+   * Roles looked up so far. A context lives for one request, so one lookup per project serves every
+   * check the request makes (a registry request asks pull, push and delete).
+   */
+  private readonly roles = new Map<number, Promise<ProjectRoleId | undefined>>();
 
   constructor(
     readonly user: User,
@@ -47,7 +53,12 @@ export class UserSecurity implements SecurityContext {
 
   async can(project: Project, resource: string, action: string): Promise<boolean> {
     if (this.user.sysadmin) return true;
-    const role = await this.meta.members.roleOf(project.id, this.user.id);
+    let lookup = this.roles.get(project.id);
+    if (!lookup) {
+      lookup = this.meta.members.roleOf(project.id, this.user.id);
+      this.roles.set(project.id, lookup);
+    }
+    const role = await lookup;
     if (role !== undefined && roleAllows(role, resource, action)) return true;
     return project.public && publicProjectAllows(resource, action);
   }
