@@ -18,6 +18,8 @@ import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
 import { BlobStore } from './storage/blob-store.js';
 import { FilesystemDriver } from './storage/filesystem-driver.js';
+import { LocalJobService } from './jobs/job-service.js';
+import { instanceId } from './jobs/instance-id.js';
 import { MemoryDriver } from './storage/memory-driver.js';
 import type { StorageDriver } from './storage/storage-driver.js';
 
@@ -34,6 +36,16 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     onBackgroundError: (err) => log.warn({ err }, 'metadata background write failed'),
   });
   const events = new EventBus((err, event) => log.error({ err, event }, 'event listener failed'));
+  const jobs = new LocalJobService({
+    repo: meta.jobs,
+    log: log.child({ module: 'jobs' }),
+    owner: await instanceId(config.dataDir),
+    cpuSlots: config.jobs.cpuSlots,
+    leaseMs: config.jobs.leaseMs,
+    historyPerVendor: config.jobs.historyPerVendor,
+    maxLogLines: config.jobs.maxLogLines,
+    backgroundWindow: config.jobs.backgroundWindow || null,
+  });
 
   await ensureInitialAdmin({ meta, dataDir: config.dataDir, password: secrets.adminPassword, log });
   const audit = new AuditWriter({ meta, log: log.child({ module: 'audit' }) });
@@ -100,6 +112,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
       authenticator,
       manifests,
       blobs,
+      jobs,
       system: {
         version: berthVersion(),
         volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,
@@ -126,7 +139,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     if (driver instanceof FilesystemDriver) await driver.removeStaleTempFiles();
     return purged;
   };
-  return { http, meta, events, audit, purgeStale };
+  return { http, meta, events, audit, jobs, purgeStale };
 }
 
 /** The identity provider for `auth.mode` (none for `db`: the local database is the Authenticator's own). */

@@ -45,12 +45,15 @@ export class ListenError extends Error {
 export async function createServer(options: ServerOptions = {}): Promise<BerthServer> {
   const config = loadConfig({ overrides: options.config as ConfigInput | undefined });
   const log = options.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
-  const { http, meta, audit, purgeStale } = await composeApp(config, log, { adminPassword: options.adminPassword });
+  const { http, meta, audit, jobs, purgeStale } = await composeApp(config, log, {
+    adminPassword: options.adminPassword,
+  });
   audit.startRetention({
     retentionMs: config.audit.retentionMs,
     maxRows: config.audit.maxRows,
     intervalMs: 24 * 3600_000,
   });
+  await jobs.start();
   let url = '';
   let purgeTimer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
@@ -101,6 +104,7 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
           await http.close();
         } finally {
           clearTimeout(force);
+          await jobs.close();
           await audit.close();
           await meta.close();
         }

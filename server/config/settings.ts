@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 
 /**
@@ -30,6 +30,21 @@ export interface Config {
     ldap: LdapConfig;
   };
   audit: { retentionMs: number; maxRows: number };
+  jobs: JobsConfig;
+}
+
+/** The job system's budgets (see `server/jobs/job-service.ts`). */
+export interface JobsConfig {
+  /** CPU slots shared by CPU-heavy job types (scans, hashing); background work leaves one free. */
+  cpuSlots: number;
+  /** A task's lease; a crashed process's tasks are re-run (or failed) once it expires. */
+  leaseMs: number;
+  /** Finished executions kept per policy (GC runs, one retention policy's runs, ...). */
+  historyPerVendor: number;
+  /** Lines kept per task log. */
+  maxLogLines: number;
+  /** `HH:MM-HH:MM` (local time) in which background work (GC, scan-all, retention) starts; empty: any time. */
+  backgroundWindow: string;
 }
 
 /** The directory `auth.mode: ldap` checks passwords against (Harbor's `ldap_*` settings). */
@@ -152,6 +167,44 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'bytes' },
     default: 64 * 1024 ** 3,
     description: 'Largest blob accepted (e.g. `64GiB`).',
+  },
+  {
+    key: 'jobs.cpuSlots',
+    env: 'BERTH_JOBS_CPU_SLOTS',
+    type: { kind: 'integer', min: 1 },
+    default: () => Math.max(2, Math.min(8, availableParallelism() - 1)),
+    description: 'CPU slots for CPU-heavy background work (scans, hashing); default: cores − 1, between 2 and 8.',
+  },
+  {
+    key: 'jobs.leaseMs',
+    env: 'BERTH_JOBS_LEASE',
+    type: { kind: 'duration' },
+    default: 30_000,
+    description:
+      'How long a running task holds its lease between heartbeats; after a crash its tasks re-run once it expires.',
+  },
+  {
+    key: 'jobs.historyPerVendor',
+    env: 'BERTH_JOBS_HISTORY',
+    type: { kind: 'integer', min: 1 },
+    default: 50,
+    description:
+      'Finished executions kept per policy (GC, each retention or replication policy); older ones are deleted.',
+  },
+  {
+    key: 'jobs.maxLogLines',
+    env: 'BERTH_JOBS_MAX_LOG_LINES',
+    type: { kind: 'integer', min: 100 },
+    default: 10_000,
+    description: 'Lines kept per task log.',
+  },
+  {
+    key: 'jobs.backgroundWindow',
+    env: 'BERTH_JOBS_BACKGROUND_WINDOW',
+    type: { kind: 'string' },
+    default: '',
+    description:
+      'Local time window (e.g. `01:00-06:00`) in which background work (GC, retention, scan-all) starts; empty: any time.',
   },
   {
     key: 'http.shutdownTimeoutMs',

@@ -1,6 +1,7 @@
 import type { AccessTokenRepo, LoginFailureRepo, RobotRepo, SessionRepo, UserRepo } from './identity-types.js';
 import type { ListQuery, Page } from './list-query.js';
 import type { AuditRepo, LabelRepo, MemberRepo, NewProject } from './project-types.js';
+import type { JobRepo } from '../jobs/job-repo.js';
 
 /**
  * The metadata seam. One repository interface per aggregate; every method is async so a PostgreSQL
@@ -27,6 +28,8 @@ export interface MetaStore {
   readonly members: MemberRepo;
   readonly labels: LabelRepo;
   readonly audit: AuditRepo;
+  /** Executions, tasks, logs, schedules and paused queues of the job system. */
+  readonly jobs: JobRepo;
   close(): Promise<void>;
 }
 

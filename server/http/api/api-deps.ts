@@ -6,6 +6,7 @@ import type { Authenticator } from '../../auth/authenticator.js';
 import type { AuditWriter } from '../../notify/audit-writer.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import type { JobService } from '../../jobs/job-types.js';
 
 /**
  * What the Harbor API routes need, built once in the composition root (`app.ts`) and handed to
@@ -28,6 +29,8 @@ export interface ApiDeps {
   manifests: ManifestService;
   /** Content-addressed reads of small blobs (image configs). */
   blobs: BlobStore;
+  /** The one job system: executions, tasks, schedules, queues. */
+  jobs: JobService;
 }
 
 /** Facts about this installation that `/systeminfo` and `/health` report. */

@@ -41,6 +41,7 @@ function deps(overrides: Partial<ApiDeps> = {}): ApiDeps {
     authenticator: undefined as unknown as ApiDeps['authenticator'],
     manifests: undefined as unknown as ApiDeps['manifests'],
     blobs: undefined as unknown as ApiDeps['blobs'],
+    jobs: undefined as unknown as ApiDeps['jobs'],
     ...overrides,
   };
 }

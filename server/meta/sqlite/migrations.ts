@@ -5,6 +5,7 @@ import { MetaStoreError } from '../meta-errors.js';
 import { identityMigration } from './migration-003-identity.js';
 import { projectsMigration } from './migration-004-projects.js';
 import { pullCountMigration } from './migration-005-pull-count.js';
+import { jobsMigration } from './migration-006-jobs.js';
 import { createQueryBuilder, translateError } from './executor.js';
 import type { SchemaMigrationsTable } from './schema.js';
 
@@ -123,6 +124,7 @@ export const MIGRATIONS: readonly Migration[] = [
   identityMigration,
   projectsMigration,
   pullCountMigration,
+  jobsMigration,
 ];
 
 /**

@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { IdentityTables } from './schema-identity.js';
 import type { ProjectTables } from './schema-projects.js';
+import type { JobTables } from './schema-jobs.js';
 
 /**
  * Table types for the Kysely query builder: the current shape of the schema that `migrations.ts`
@@ -17,7 +18,7 @@ import type { ProjectTables } from './schema-projects.js';
  * upload_sessions (standalone; keyed by upload id)
  * ```
  */
-export interface MetaDatabase extends IdentityTables, ProjectTables {
+export interface MetaDatabase extends IdentityTables, ProjectTables, JobTables {
   schema_migrations: SchemaMigrationsTable;
   projects: ProjectsTable;
   repositories: RepositoriesTable;

@@ -11,6 +11,7 @@ import { SqliteProjectRepo } from './project-repo.js';
 import { SqliteRepositoryRepo } from './repository-repo.js';
 import { SqliteTagRepo } from './tag-repo.js';
 import { SqliteUploadRepo } from './upload-repo.js';
+import { SqliteJobRepo } from './job-repo.js';
 
 export interface SqliteMetaStoreOptions {
   /** Database file, or ':memory:' for tests. */
@@ -58,6 +59,7 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
       uploads,
       ...identity,
       ...projectAggregates,
+      jobs: new SqliteJobRepo(sql),
       async close() {
         if (closed) return;
         closed = true;
