@@ -23,6 +23,8 @@ export type OciErrorCode =
   | 'TAG_INVALID'
   | 'RANGE_INVALID'
   | 'PAGINATION_NUMBER_INVALID'
+  /** A policy refuses the change (an immutable tag): Harbor's 412 PRECONDITION. */
+  | 'PRECONDITION'
   | 'INTERNAL';
 
 export type DomainErrorKind =

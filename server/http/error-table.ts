@@ -27,6 +27,8 @@ const STATUS_BY_CODE: Partial<Record<OciErrorCode, number>> = {
   UNAUTHORIZED: 401,
   DENIED: 403,
   TOOMANYREQUESTS: 429,
+  // Harbor's immutable-tag middleware answers 412 with code PRECONDITION on /v2/ too.
+  PRECONDITION: 412,
 };
 
 export interface HttpError {

@@ -19,6 +19,7 @@ import {
   type TaskFilter,
   type WorkerPoolInfo,
 } from './job-types.js';
+import { runInWorker, type WorkerRun } from './worker-pool.js';
 import { insideWindow, nextCronRun, parseCron, parseTimeWindow, retryDelay, type TimeWindow } from './schedule-time.js';
 
 export interface LocalJobServiceOptions {
@@ -450,6 +451,12 @@ export class LocalJobService implements JobService {
       progress: (done, total) => {
         this.#progress.set(task.id, { done, total });
       },
+      runInWorker: <I, O>(run: WorkerRun<I>, onReport?: (value: unknown) => void) =>
+        runInWorker<I, O>(run, {
+          signal: running.controller.signal,
+          memoryMb: definition.memoryMb ?? 256,
+          ...(onReport ? { onReport } : {}),
+        }),
       setExecutionAttrs: (attrs) => {
         this.#o.repo
           .mergeExecutionAttrs(task.executionId, attrs, Date.now())

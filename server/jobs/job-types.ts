@@ -1,3 +1,5 @@
+import type { WorkerRun } from './worker-pool.js';
+
 /**
  * The job system's vocabulary (Harbor's): an **execution** is one run of something a user or a
  * schedule started (one GC, one retention run, one replication); it groups **tasks**, the units a
@@ -97,6 +99,11 @@ export interface TaskContext<P = Record<string, unknown>> {
   progress(done: number, total: number): void;
   /** Merged into the execution's `extraAttrs` (results a dry run reports, counts). */
   setExecutionAttrs(attrs: Record<string, unknown>): void;
+  /**
+   * Runs heavy work in a worker thread within the job type's `memoryMb`, terminated at once when the
+   * task stops (see `worker-pool.ts`).
+   */
+  runInWorker<I, O>(run: WorkerRun<I>, onReport?: (value: unknown) => void): Promise<O>;
 }
 
 /** Thrown (or rejected with) by a task to fail without retrying, whatever attempts remain. */
@@ -119,6 +126,8 @@ export interface JobDefinition<P = Record<string, unknown>> {
   maxAttempts: number;
   /** The first retry's delay; doubled per attempt, with ±50% jitter, capped at 10 minutes. */
   retryBaseMs?: number;
+  /** Heap limit of the worker threads its tasks start (`ctx.runInWorker`); default 256 MiB. */
+  memoryMb?: number;
   /** Local-time window in which new tasks of this type start, e.g. `01:00-06:00`; null for always. */
   timeWindow?: string | null;
   run(ctx: TaskContext<P>): Promise<{ message?: string } | void>;

@@ -1,6 +1,7 @@
 import type { AccessTokenRepo, LoginFailureRepo, RobotRepo, SessionRepo, UserRepo } from './identity-types.js';
 import type { ListQuery, Page } from './list-query.js';
 import type { AuditRepo, LabelRepo, MemberRepo, NewProject } from './project-types.js';
+import type { ImmutableRuleRepo, RetentionPolicyRepo } from './retention-types.js';
 import type { JobRepo } from '../jobs/job-repo.js';
 
 /**
@@ -28,6 +29,10 @@ export interface MetaStore {
   readonly members: MemberRepo;
   readonly labels: LabelRepo;
   readonly audit: AuditRepo;
+  /** Immutable tag rules per project. */
+  readonly immutableRules: ImmutableRuleRepo;
+  /** Tag retention policies, one per project. */
+  readonly retentionPolicies: RetentionPolicyRepo;
   /** Executions, tasks, logs, schedules and paused queues of the job system. */
   readonly jobs: JobRepo;
   close(): Promise<void>;
@@ -202,6 +207,12 @@ export interface CommitManifestInput {
   childDigests: string[];
   /** Tag to point at this manifest, when pushed by tag. */
   tag: string | null;
+  /**
+   * The tag is immutable: refuse (`DomainError` code `PRECONDITION`, nothing written) when it already
+   * names another artifact. Checked inside the commit's transaction, so two racing pushes cannot both
+   * move it.
+   */
+  protectTag?: boolean;
   now: Date;
 }
 

@@ -7,6 +7,7 @@ import { assertValidTag, type RepositoryName } from '../core/names.js';
 import type { Artifact, MetaStore, ReferrerDescriptor } from '../meta/meta-store.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ByteCache } from './byte-cache.js';
+import { TagImmutability } from './immutability.js';
 
 export interface ManifestServiceDeps {
   blobs: BlobStore;
@@ -15,6 +16,8 @@ export interface ManifestServiceDeps {
   log: Logger;
   autoCreateProjects: boolean;
   cacheBytes: number;
+  /** Immutable tag rules; built over `meta` when not given. */
+  immutability?: TagImmutability;
 }
 
 export interface PutManifestResult {
@@ -28,9 +31,12 @@ export interface PutManifestResult {
  */
 export class ManifestService {
   readonly #cache: ByteCache;
+  /** Immutable tag rules: pushes and deletes check them; the API shows and changes them. */
+  readonly immutability: TagImmutability;
 
   constructor(private readonly deps: ManifestServiceDeps) {
     this.#cache = new ByteCache(deps.cacheBytes);
+    this.immutability = deps.immutability ?? new TagImmutability(deps.meta);
   }
 
   async put(
@@ -51,6 +57,9 @@ export class ManifestService {
     }
     // Bytes first, durable; then one atomic metadata commit. A crash in between leaves an unreferenced
     // blob for GC, never an artifact without bytes.
+    // Harbor refuses any push onto an immutable tag; re-pushing the digest it already names is let
+    // through here, so a retried CI push stays idempotent. The check itself runs in the commit.
+    const protectTag = !byDigest && (await this.immutability.isImmutable(repo.project, repo.name, reference));
     await this.deps.blobs.putSmall(body, digest);
     const artifact = await this.deps.meta.artifacts.commitManifest({
       repository: repo.name,
@@ -64,6 +73,7 @@ export class ManifestService {
       blobDigests: parsed.blobDigests,
       childDigests: parsed.childDigests,
       tag: byDigest ? null : reference,
+      protectTag,
       now: new Date(),
     });
     this.#cache.set(digest, body);
@@ -107,10 +117,17 @@ export class ManifestService {
     this.deps.events.emit('artifact.pulled', { repository: repo.name, digest: artifact.digest, reference, actor });
   }
 
-  /** By digest: the artifact and its tags. By tag: only the tag. */
+  /**
+   * By digest: the artifact and its tags. By tag: only the tag. Either is refused (412 PRECONDITION)
+   * when an immutable tag would go. A tag attached by a push racing with the delete is not seen.
+   */
   async delete(repo: RepositoryName, reference: string, actor: Actor | null = null): Promise<void> {
     if (isDigest(reference)) {
       parseDigest(reference);
+      if ((await this.immutability.rulesOf(repo.project)).length > 0) {
+        const tags = await this.deps.meta.tags.listForArtifact(repo.name, reference, ALL_TAGS);
+        await this.immutability.assertMutable(repo.project, repo.name, tags.items.map((t) => t.name));
+      }
       if (!(await this.deps.meta.artifacts.delete(repo.name, reference))) {
         throw new NotFound('MANIFEST_UNKNOWN', `manifest unknown: ${repo.name}@${reference}`);
       }
@@ -118,6 +135,7 @@ export class ManifestService {
       return;
     }
     assertValidTag(reference);
+    await this.immutability.assertMutable(repo.project, repo.name, [reference]);
     if (!(await this.deps.meta.tags.delete(repo.name, reference))) {
       throw new NotFound('MANIFEST_UNKNOWN', `tag unknown: ${repo.name}:${reference}`);
     }
@@ -129,3 +147,5 @@ export class ManifestService {
     return this.deps.meta.artifacts.referrers(repo.name, subject, artifactType);
   }
 }
+
+const ALL_TAGS = { filters: [], sort: [], offset: 0, limit: 10_000 };

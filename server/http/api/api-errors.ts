@@ -138,6 +138,7 @@ function classify(err: unknown): { status: number; code: string; message: string
   if (err instanceof ApiError) return { status: err.status, code: err.code, message: err.message };
   if (err instanceof DomainError) {
     if (err.code === 'TOOMANYREQUESTS') return { status: 429, code: 'TOO_MANY_REQUESTS', message: err.message };
+    if (err.code === 'PRECONDITION') return { status: 412, code: 'PRECONDITION', message: err.message };
     const [status, code] = BY_KIND[err.kind];
     const keep = err.kind === 'invalid' && (err.code === 'DIGEST_INVALID' || err.code === 'MANIFEST_INVALID');
     return { status, code: keep ? err.code : code, message: err.message };

@@ -26,7 +26,7 @@ export function artifactContext(deps: ApiDeps): ArtifactContext {
     blobs: deps.blobs,
     log: deps.log.child({ component: 'artifact-facts' }),
   });
-  return { deps, facts, presenter: new ArtifactPresenter(deps.meta, facts) };
+  return { deps, facts, presenter: new ArtifactPresenter(deps.meta, facts, deps.manifests.immutability) };
 }
 
 export interface ArtifactParams extends RepositoryParams {

@@ -1,5 +1,6 @@
 import { parseDigest } from '../../core/digest.js';
 import type { Artifact, MetaStore, Project, TagRecord } from '../../meta/meta-store.js';
+import type { TagImmutability } from '../../registry/immutability.js';
 import type { ArtifactFacts, ManifestFacts } from './artifact-facts.js';
 import { harborTime, harborTimeOrZero } from './json-shape.js';
 import { API_PREFIX } from './api-plugin.js';
@@ -8,8 +9,9 @@ import { encodeRepositoryPath } from './repository-json.js';
 
 /**
  * Harbor's `Artifact`, `Tag`, `Reference` and `Accessory` JSON, assembled from the metadata and the
- * facts `ArtifactFacts` derives from manifests. Tags carry `immutable: false` until tag immutability
- * rules exist; `icon` is empty (no icon service); `scan_overview` and `sbom_overview` are absent
+ * facts `ArtifactFacts` derives from manifests. A tag's `immutable` reflects the project's immutable
+ * tag rules, whether or not the client asked `with_immutable_status` (Harbor then says false, which
+ * would be untrue); `icon` is empty (no icon service); `scan_overview` and `sbom_overview` are absent
  * until a scanner exists.
  */
 
@@ -23,7 +25,7 @@ export interface TagJson {
   immutable: boolean;
 }
 
-export function toTagJson(tag: TagRecord): TagJson {
+export function toTagJson(tag: TagRecord, immutable = false): TagJson {
   return {
     id: tag.id,
     repository_id: tag.repositoryId,
@@ -31,7 +33,7 @@ export function toTagJson(tag: TagRecord): TagJson {
     name: tag.name,
     push_time: harborTime(tag.pushTime),
     pull_time: harborTimeOrZero(tag.pullTime),
-    immutable: false,
+    immutable,
   };
 }
 
@@ -115,6 +117,7 @@ export class ArtifactPresenter {
   constructor(
     private readonly meta: MetaStore,
     private readonly facts: ArtifactFacts,
+    private readonly immutability?: TagImmutability,
   ) {}
 
   /** Artifacts of one project as Harbor's JSON; listing artifacts arrive with their tags already. */
@@ -129,12 +132,22 @@ export class ArtifactPresenter {
         const facts = await this.facts.describe(artifact);
         const json = toArtifactJson(project, artifact, facts);
         if (facts.children.length > 0) json.references = await this.references(artifact, facts);
-        if (options.withTag) json.tags = (artifact.tags ?? (await this.tagsOf(artifact))).map(toTagJson);
+        if (options.withTag) {
+          const tags = artifact.tags ?? (await this.tagsOf(artifact));
+          const immutable = await this.immutableTags(project, artifact, tags);
+          json.tags = tags.map((t) => toTagJson(t, immutable.has(t.name)));
+        }
         if (labels) json.labels = (labels.get(artifact.id) ?? []).map(toLabelJson);
         if (options.withAccessory) json.accessories = await this.accessories(artifact);
         return json;
       }),
     );
+  }
+
+  /** Which of the artifact's tags the project's immutable tag rules protect. */
+  async immutableTags(project: Project, artifact: Artifact, tags: readonly TagRecord[]): Promise<Set<string>> {
+    if (!this.immutability || tags.length === 0) return new Set();
+    return this.immutability.immutableTags(project.name, artifact.repository, tags.map((t) => t.name));
   }
 
   async tagsOf(artifact: Artifact): Promise<TagRecord[]> {

@@ -12,8 +12,8 @@ import { sendPage } from './paging.js';
  *
  * createTag refuses a name that already exists in the repository (409), wherever it points, as
  * Harbor does: moving a tag is a push, not an API call. Deleting goes through the manifest service,
- * which emits `tag.deleted` (audit, webhooks). `with_immutable_status` is accepted; every tag is
- * mutable until immutability rules exist.
+ * which emits `tag.deleted` (audit, webhooks) and refuses an immutable tag (412). Each tag's
+ * `immutable` reflects the project's immutable tag rules (`with_immutable_status` is accepted).
  */
 export function tagRoutes(app: FastifyInstance, ctx: ArtifactContext): void {
   const { deps } = ctx;
@@ -22,9 +22,10 @@ export function tagRoutes(app: FastifyInstance, ctx: ArtifactContext): void {
   app.get<{ Params: ArtifactParams }>(base, async (req, reply) => {
     queryBool(req.query, 'with_immutable_status', false);
     const list = parseListRequest(req.query);
-    const { name, artifact } = await openArtifact(req, ctx, req.params, 'tag', 'list');
+    const { project, artifact, name } = await openArtifact(req, ctx, req.params, 'tag', 'list');
     const page = await deps.meta.tags.listForArtifact(name.name, artifact.digest, list.query);
-    return sendPage(req, reply, list, page, toTagJson);
+    const immutable = await ctx.presenter.immutableTags(project, artifact, page.items);
+    return sendPage(req, reply, list, page, (t) => toTagJson(t, immutable.has(t.name)));
   });
 
   app.post<{ Params: ArtifactParams }>(base, async (req, reply) => {

@@ -1,4 +1,4 @@
-import { NotFound } from '../../core/errors.js';
+import { DomainError, NotFound } from '../../core/errors.js';
 import type { Artifact, CommitManifestInput } from '../meta-store.js';
 import { selectArtifacts, serializeAnnotations, toArtifact } from './artifact-rows.js';
 import type { SqliteBlobRepo } from './blob-repo.js';
@@ -44,6 +44,7 @@ export class ManifestCommitter {
   private readonly insertChild;
   private readonly upsertTag;
   private readonly byId;
+  private readonly tagTarget;
 
   constructor(
     private readonly sql: SqlExecutor,
@@ -116,6 +117,14 @@ export class ManifestCommitter {
           ),
     );
     this.byId = sql.prepare((arg: ArgFn<{ id: number }>) => selectArtifacts(qb).where('a.id', '=', arg('id')));
+    this.tagTarget = sql.prepare((arg: ArgFn<{ repositoryId: number; name: string }>) =>
+      qb
+        .selectFrom('tags as t')
+        .innerJoin('artifacts as a', 'a.id', 't.artifact_id')
+        .select('a.digest')
+        .where('t.repository_id', '=', arg('repositoryId'))
+        .where('t.name', '=', arg('name')),
+    );
   }
 
   commit(input: CommitManifestInput): Artifact {
@@ -133,6 +142,17 @@ export class ManifestCommitter {
       for (const digest of input.childDigests) {
         if (repositoryId === undefined || !this.idByDigest.get({ repositoryId, digest })) {
           throw new NotFound('MANIFEST_BLOB_UNKNOWN', `manifest unknown: child ${digest}`, { digest });
+        }
+      }
+      if (input.protectTag && input.tag !== null && repositoryId !== undefined) {
+        const current = this.tagTarget.get({ repositoryId, name: input.tag });
+        if (current && current.digest !== input.manifest.digest) {
+          throw new DomainError(
+            'denied',
+            'PRECONDITION',
+            `Failed to process request due to '${input.repository}:${input.tag}' configured as immutable.`,
+            { tag: input.tag, digest: current.digest },
+          );
         }
       }
 

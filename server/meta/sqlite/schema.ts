@@ -1,6 +1,7 @@
 import type { Generated } from 'kysely';
 import type { IdentityTables } from './schema-identity.js';
 import type { ProjectTables } from './schema-projects.js';
+import type { RetentionTables } from './schema-retention.js';
 import type { JobTables } from './schema-jobs.js';
 
 /**
@@ -18,7 +19,7 @@ import type { JobTables } from './schema-jobs.js';
  * upload_sessions (standalone; keyed by upload id)
  * ```
  */
-export interface MetaDatabase extends IdentityTables, ProjectTables, JobTables {
+export interface MetaDatabase extends IdentityTables, ProjectTables, JobTables, RetentionTables {
   schema_migrations: SchemaMigrationsTable;
   projects: ProjectsTable;
   repositories: RepositoriesTable;

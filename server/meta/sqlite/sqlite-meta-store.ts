@@ -7,8 +7,10 @@ import { createProjectAggregateRepos } from './project-aggregates.js';
 import { openSqliteDatabase } from './connection.js';
 import { SqlExecutor } from './executor.js';
 import { migrate } from './migrations.js';
+import { SqliteImmutableRuleRepo } from './immutable-rule-repo.js';
 import { SqliteProjectRepo } from './project-repo.js';
 import { SqliteRepositoryRepo } from './repository-repo.js';
+import { SqliteRetentionPolicyRepo } from './retention-repo.js';
 import { SqliteTagRepo } from './tag-repo.js';
 import { SqliteUploadRepo } from './upload-repo.js';
 import { SqliteJobRepo } from './job-repo.js';
@@ -59,6 +61,8 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
       uploads,
       ...identity,
       ...projectAggregates,
+      immutableRules: new SqliteImmutableRuleRepo(sql, projects),
+      retentionPolicies: new SqliteRetentionPolicyRepo(sql, projects),
       jobs: new SqliteJobRepo(sql),
       async close() {
         if (closed) return;
