@@ -1,3 +1,4 @@
+import type { GcRepo } from './gc-types.js';
 import type { AccessTokenRepo, LoginFailureRepo, RobotRepo, SessionRepo, UserRepo } from './identity-types.js';
 import type { ListQuery, Page } from './list-query.js';
 import type { AuditRepo, LabelRepo, MemberRepo, NewProject } from './project-types.js';
@@ -33,6 +34,8 @@ export interface MetaStore {
   readonly immutableRules: ImmutableRuleRepo;
   /** Tag retention policies, one per project. */
   readonly retentionPolicies: RetentionPolicyRepo;
+  /** Garbage collection's batched steps (see the blob state machine in `gc-types.ts`). */
+  readonly gc: GcRepo;
   /** Executions, tasks, logs, schedules and paused queues of the job system. */
   readonly jobs: JobRepo;
   close(): Promise<void>;
@@ -87,6 +90,8 @@ export interface BlobRecord {
   size: number;
   mediaType: string | null;
   createdAt: Date;
+  /** Which incarnation of the row this is (GC); pass it as `expectIncarnation` to link what you checked. */
+  incarnation: number;
 }
 
 export interface Artifact {
@@ -175,8 +180,28 @@ export interface BlobRepo {
    * A blob new to the project adds its size to the project's usage; throws `QuotaExceeded` (writing
    * nothing) when that would pass the project's storage limit. A blob the project already has is free.
    * Throws `NotFound(NAME_UNKNOWN)` when the project is missing and `createProject` is false.
+   * Revives a GC candidate; throws `Conflict(BLOB_UPLOAD_INVALID)` (retryable: upload again) for a blob
+   * GC is deleting, and, with `expectIncarnation` (from `pin` or a read), when the row is no longer
+   * that incarnation: the bytes the caller checked may have been collected meanwhile.
    */
-  link(input: { repository: string; project: string; createProject: boolean; blob: BlobInput }): Promise<void>;
+  link(input: {
+    repository: string;
+    project: string;
+    createProject: boolean;
+    blob: BlobInput;
+    expectIncarnation?: number;
+  }): Promise<void>;
+  /**
+   * Before publishing verified bytes: records the blob (unlinked) or revives and touches it, so GC
+   * leaves it alone for a window, and returns its incarnation for `link`. Throws
+   * `Conflict(BLOB_UPLOAD_INVALID)` for a blob GC is deleting.
+   */
+  pin(blob: BlobInput): Promise<number>;
+  /**
+   * `getLinked` for a push probe (HEAD): a link last seen before `refreshBefore` is refreshed in the
+   * same statement that checks it, so GC keeps it for another window.
+   */
+  probe(repository: string, digest: string, refreshBefore: Date): Promise<BlobRecord | undefined>;
   /** The blob when it is linked to the repository, else undefined. */
   getLinked(repository: string, digest: string): Promise<BlobRecord | undefined>;
   /** Any repository's copy: used for cross-repository mounts. */
@@ -197,6 +222,8 @@ export interface CommitManifestInput {
   createProject: boolean;
   /** The manifest blob itself (its bytes are already durable). */
   manifest: BlobInput & { mediaType: string };
+  /** The manifest blob's incarnation from `blobs.pin` before its bytes were stored (see `BlobRepo.link`). */
+  manifestIncarnation?: number;
   artifactType: string | null;
   configDigest: string | null;
   subjectDigest: string | null;

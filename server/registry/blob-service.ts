@@ -7,7 +7,29 @@ import type { BlobStore } from '../storage/blob-store.js';
 
 /** Blob reads and deletes, scoped to a repository: a blob is visible only where it is linked. */
 export class BlobService {
-  constructor(private readonly deps: { blobs: BlobStore; meta: MetaStore }) {}
+  constructor(
+    private readonly deps: {
+      blobs: BlobStore;
+      meta: MetaStore;
+      /**
+       * A push probe (HEAD) refreshes a link last seen longer ago than this, so GC keeps it while the
+       * client pushes the manifest that uses it (half GC's window; 0 refreshes on every probe).
+       */
+      linkRefreshMs?: number;
+    },
+  ) {}
+
+  /**
+   * `stat` for HEAD, the probe a client sends before deciding not to upload: an old link is refreshed
+   * in the same statement that checks it.
+   */
+  async probe(repo: RepositoryName, digest: string): Promise<BlobRecord> {
+    parseDigest(digest);
+    const refreshBefore = new Date(Date.now() - (this.deps.linkRefreshMs ?? 3600_000));
+    const blob = await this.deps.meta.blobs.probe(repo.name, digest, refreshBefore);
+    if (!blob) throw new NotFound('BLOB_UNKNOWN', `blob unknown to registry: ${digest}`);
+    return blob;
+  }
 
   async stat(repo: RepositoryName, digest: string): Promise<BlobRecord> {
     parseDigest(digest);

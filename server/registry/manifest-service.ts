@@ -60,8 +60,15 @@ export class ManifestService {
     // Harbor refuses any push onto an immutable tag; re-pushing the digest it already names is let
     // through here, so a retried CI push stays idempotent. The check itself runs in the commit.
     const protectTag = !byDigest && (await this.immutability.isImmutable(repo.project, repo.name, reference));
-    await this.deps.blobs.putSmall(body, digest);
+    // Pinned before the bytes are stored, so GC cannot collect them before the commit links them.
+    let manifestIncarnation: number | undefined;
+    await this.deps.blobs.putSmall(body, digest, {
+      beforePublish: async (blob) => {
+        manifestIncarnation = await this.deps.meta.blobs.pin({ ...blob, mediaType: parsed.mediaType });
+      },
+    });
     const artifact = await this.deps.meta.artifacts.commitManifest({
+      ...(manifestIncarnation === undefined ? {} : { manifestIncarnation }),
       repository: repo.name,
       project: repo.project,
       createProject: this.deps.autoCreateProjects,

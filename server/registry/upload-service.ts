@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { parseDigest } from '../core/digest.js';
-import { Invalid, NotFound } from '../core/errors.js';
+import { Conflict, Invalid, NotFound } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { RepositoryName } from '../core/names.js';
 import type { MetaStore } from '../meta/meta-store.js';
@@ -19,6 +19,11 @@ import type { BlobStore } from '../storage/blob-store.js';
  * The bytes live in the BlobStore's upload area; the session row in the MetaStore makes an upload
  * visible to every instance that shares the store. A blob is linked to its repository only after its
  * bytes are durable, so a crash never leaves a linked blob without bytes.
+ *
+ * Against online GC every commit goes pin → publish → link(expected incarnation) (see
+ * `meta/gc-types.ts`): a blob GC is deleting, or deleted while we committed, is refused with
+ * `Conflict(BLOB_UPLOAD_INVALID)` and the client uploads it again; a mount of such a blob answers
+ * false, so the client falls back to an upload.
  */
 export interface UploadState {
   id: string;
@@ -63,7 +68,13 @@ export class UploadService {
     parseDigest(digest);
     const blob = await this.deps.meta.blobs.getLinked(from.name, digest);
     if (!blob || !(await this.deps.blobs.stat(digest))) return false;
-    await this.link(repo, { digest, size: blob.size, mediaType: blob.mediaType }, true);
+    try {
+      await this.link(repo, { digest, size: blob.size, mediaType: blob.mediaType }, true, blob.incarnation);
+    } catch (err) {
+      // Collected between our read and the link: no bytes to mount, so the client uploads them.
+      if (err instanceof Conflict && err.code === 'BLOB_UPLOAD_INVALID') return false;
+      throw err;
+    }
     return true;
   }
 
@@ -134,9 +145,14 @@ export class UploadService {
   }
 
   private async finish(repo: RepositoryName, id: string, digest: string) {
-    const blob = await this.deps.blobs.commitUpload(id, digest);
+    let incarnation: number | undefined;
+    const blob = await this.deps.blobs.commitUpload(id, digest, {
+      beforePublish: async (verified) => {
+        incarnation = await this.deps.meta.blobs.pin({ ...verified, mediaType: null });
+      },
+    });
     try {
-      await this.link(repo, { digest: blob.digest, size: blob.size, mediaType: null }, false);
+      await this.link(repo, { digest: blob.digest, size: blob.size, mediaType: null }, false, incarnation);
     } finally {
       // Committed bytes are content-addressed and safe; a refused link (quota) leaves them for GC,
       // and the session is over either way.
@@ -149,12 +165,14 @@ export class UploadService {
     repo: RepositoryName,
     blob: { digest: string; size: number; mediaType: string | null },
     mounted: boolean,
+    expectIncarnation: number | undefined,
   ) {
     await this.deps.meta.blobs.link({
       repository: repo.name,
       project: repo.project,
       createProject: this.deps.autoCreateProjects,
       blob,
+      ...(expectIncarnation === undefined ? {} : { expectIncarnation }),
     });
     this.deps.events.emit('blob.uploaded', { repository: repo.name, digest: blob.digest, size: blob.size, mounted });
   }

@@ -51,6 +51,21 @@ interface LiveHash {
   size: number;
 }
 
+/**
+ * Called with verified bytes' digest and size just before they are published at their content
+ * address (GC's pin: see `meta/gc-types.ts`); throwing stops the commit and keeps the upload.
+ */
+export type BeforePublish = (blob: { digest: string; size: number }) => Promise<void>;
+
+/** A committed blob as storage holds it. */
+export interface StoredBlob {
+  digest: string;
+  size: number;
+  modTime: Date;
+}
+
+const BLOB_DATA_PATH = /^\/blobs\/(sha256|sha512)\/([0-9a-f]{2})\/([0-9a-f]+)\/data$/;
+
 export interface AppendOptions {
   /** Where the caller believes the upload ends (`Content-Range` start); a mismatch throws 416-worthy. */
   expectedOffset?: number;
@@ -117,7 +132,11 @@ export class BlobStore {
    * `expectedDigest` is a sha512 digest; throws `Invalid('DIGEST_INVALID')` when the content does not
    * match `expectedDigest`.
    */
-  async putSmall(content: Buffer, expectedDigest?: string): Promise<{ digest: string; size: number }> {
+  async putSmall(
+    content: Buffer,
+    expectedDigest?: string,
+    options: { beforePublish?: BeforePublish } = {},
+  ): Promise<{ digest: string; size: number }> {
     const expected = expectedDigest === undefined ? undefined : parseDigest(expectedDigest);
     const algorithm = expected?.algorithm ?? 'sha256';
     const hex = newHasher(algorithm).update(content).digest('hex');
@@ -125,6 +144,7 @@ export class BlobStore {
       throw new Invalid('DIGEST_INVALID', `content has digest ${algorithm}:${hex}, not ${expected.digest}`);
     }
     const digest = parseDigest(`${algorithm}:${hex}`);
+    await options.beforePublish?.({ digest: digest.digest, size: content.length });
     // Written once: the same digest means the same bytes, already durable.
     if ((await this.stat(digest.digest))?.size !== content.length) {
       await this.driver.putContent(blobData(digest), content);
@@ -233,11 +253,12 @@ export class BlobStore {
    * resolves the blob is durable. Throws `NotFound('BLOB_UPLOAD_UNKNOWN')`, `Invalid('SIZE_INVALID')`
    * when `expectedSize` differs, `Invalid('DIGEST_INVALID')` on a mismatch (the upload stays, so the
    * client may retry). Committing bytes whose blob already exists just drops the upload.
+   * `beforePublish` runs after verification, before the bytes take their content address.
    */
   async commitUpload(
     id: string,
     digest: string,
-    options: { expectedSize?: number } = {},
+    options: { expectedSize?: number; beforePublish?: BeforePublish } = {},
   ): Promise<{ digest: string; size: number }> {
     const parsed = parseDigest(digest);
     const paths = uploadPaths(id);
@@ -250,6 +271,7 @@ export class BlobStore {
       if (hex !== parsed.hex) {
         throw new Invalid('DIGEST_INVALID', `upload has digest ${parsed.algorithm}:${hex}, not ${parsed.digest}`);
       }
+      await options.beforePublish?.({ digest: parsed.digest, size });
       await this.#publish(paths, parsed, size);
       this.#hashes.delete(id);
       // The blob is committed; a leftover upload directory is only garbage the upload purge removes.
@@ -293,6 +315,25 @@ export class BlobStore {
       }),
     );
     return uploads.filter((upload) => upload !== undefined);
+  }
+
+  /**
+   * Visits every committed blob in storage (GC's orphan sweep), in layout order. Files that do not
+   * follow the layout are skipped. A `visit` that throws stops the walk with its error.
+   */
+  async walkBlobs(visit: (blob: StoredBlob) => void | Promise<void>): Promise<void> {
+    try {
+      await this.driver.walk(BLOBS, async (info) => {
+        const m = BLOB_DATA_PATH.exec(info.path);
+        if (!m || !m[3]!.startsWith(m[2]!)) return;
+        const expectedLength = m[1] === 'sha256' ? 64 : 128;
+        if (m[3]!.length !== expectedLength) return;
+        await visit({ digest: `${m[1]}:${m[3]}`, size: info.size, modTime: info.modTime });
+      });
+    } catch (error) {
+      if (error instanceof PathNotFound) return;
+      throw error;
+    }
   }
 
   /** Removes a committed blob. Throws `NotFound('BLOB_UNKNOWN')`. */

@@ -8,7 +8,8 @@ interface BlobParams {
 }
 
 export async function getBlob(s: OciServices, req: FastifyRequest, reply: FastifyReply, p: BlobParams) {
-  const blob = await s.blobs.stat(p.repo, p.digest);
+  // HEAD is the push probe: it also keeps the link from GC (see BlobService.probe).
+  const blob = req.method === 'HEAD' ? await s.blobs.probe(p.repo, p.digest) : await s.blobs.stat(p.repo, p.digest);
   reply
     .header('docker-content-digest', blob.digest)
     .header('accept-ranges', 'bytes')

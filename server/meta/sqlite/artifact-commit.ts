@@ -25,7 +25,7 @@ type ArtifactValues = {
  *         every blobDigests entry linked to the repository              else MANIFEST_BLOB_UNKNOWN
  *         every childDigests entry an artifact of the repository        else MANIFEST_BLOB_UNKNOWN
  * write:  project, repository (if missing)
- *         blob row for the manifest + its link
+ *         blob row for the manifest + its link (refused while GC deletes it; see meta/gc-types.ts)
  *         artifact (new row, or the existing one with a fresh push_time)
  *         artifact_blobs, artifact_children (replaced)
  *         tag (inserted or moved onto this artifact)
@@ -157,7 +157,7 @@ export class ManifestCommitter {
       }
 
       repositoryId ??= this.repositories.ensureForWrite(input.repository, input.project, input.createProject, now);
-      this.blobs.linkSync(repositoryId, input.manifest, now);
+      this.blobs.linkSync(repositoryId, input.manifest, now, input.manifestIncarnation);
 
       const existing = this.idByDigest.get({ repositoryId, digest: input.manifest.digest });
       let id: number;

@@ -5,6 +5,7 @@ import { MetaStoreError } from '../meta-errors.js';
 import { identityMigration } from './migration-003-identity.js';
 import { projectsMigration } from './migration-004-projects.js';
 import { pullCountMigration } from './migration-005-pull-count.js';
+import { gcMigration } from './migration-007-gc.js';
 import { retentionMigration } from './migration-008-retention.js';
 import { jobsMigration } from './migration-006-jobs.js';
 import { createQueryBuilder, translateError } from './executor.js';
@@ -126,6 +127,7 @@ export const MIGRATIONS: readonly Migration[] = [
   projectsMigration,
   pullCountMigration,
   jobsMigration,
+  gcMigration,
   retentionMigration,
 ];
 

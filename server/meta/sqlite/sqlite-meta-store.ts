@@ -6,6 +6,7 @@ import { createIdentityRepos } from './identity-repos.js';
 import { createProjectAggregateRepos } from './project-aggregates.js';
 import { openSqliteDatabase } from './connection.js';
 import { SqlExecutor } from './executor.js';
+import { SqliteGcRepo } from './gc-repo.js';
 import { migrate } from './migrations.js';
 import { SqliteImmutableRuleRepo } from './immutable-rule-repo.js';
 import { SqliteProjectRepo } from './project-repo.js';
@@ -61,6 +62,7 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
       uploads,
       ...identity,
       ...projectAggregates,
+      gc: new SqliteGcRepo(sql),
       immutableRules: new SqliteImmutableRuleRepo(sql, projects),
       retentionPolicies: new SqliteRetentionPolicyRepo(sql, projects),
       jobs: new SqliteJobRepo(sql),
