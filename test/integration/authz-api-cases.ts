@@ -251,6 +251,53 @@ const robotBody = (name: string, level: 'project' | 'system', description = '', 
       : [{ kind: 'system', namespace: '/', access: access('project:list') }],
 });
 const list = (body: unknown) => (Array.isArray(body) ? (body as Record<string, unknown>[]) : []);
+
+/**
+ * Job fixtures: an execution written to the database with one task of a job type nobody defines, so
+ * the task stays Pending (its execution Running) until someone stops it. `key` holds the execution's
+ * id, `<key>:task` its task's.
+ */
+async function createExecution(fx: Fixture, admin: Admin, key: string, vendorType: string, project: string | null) {
+  const now = Date.now();
+  const execution = await admin.db.jobs.createExecution(
+    {
+      vendorType,
+      vendorId: -1,
+      projectId: project === null ? null : fx.id(project),
+      trigger: 'MANUAL',
+      extraAttrs: {},
+      singleActive: false,
+      open: false,
+      tasks: [{ jobType: 'matrix.idle', params: {}, dedupeKey: null, priority: 0, maxAttempts: 1, runAfter: now }],
+    },
+    now,
+  );
+  const task = (await admin.db.jobs.listTasks({ executionId: execution.id }, { offset: 0, limit: 1 })).items[0];
+  if (!task) throw new Error(`execution ${execution.id} has no task`);
+  fx.set(key, execution.id);
+  fx.set(`${key}:task`, task.id);
+}
+
+/** A `reset` that creates a new execution before each caller (for stops). */
+const freshExecution = (key: string, vendorType: string, project: string | null) => (fx: Fixture, admin: Admin) =>
+  createExecution(fx, admin, key, vendorType, project);
+
+const sharedFixtures = new WeakMap<Fixture, Map<string, Promise<void>>>();
+/** A `reset` that creates one execution the first time, shared by every caller and case naming `key`. */
+const sharedExecution = (key: string, vendorType: string, project: string | null) => (fx: Fixture, admin: Admin) => {
+  const made = sharedFixtures.get(fx) ?? new Map<string, Promise<void>>();
+  sharedFixtures.set(fx, made);
+  if (!made.has(key)) made.set(key, createExecution(fx, admin, key, vendorType, project));
+  return made.get(key) as Promise<void>;
+};
+
+/** System-wide GC runs: system garbage-collection, or jobservice-monitor (job-permissions.ts). */
+function gcRuns(action: 'list' | 'stop'): Rule {
+  return {
+    text: `system garbage-collection:${action} or jobservice-monitor:${action}`,
+    allows: (c) => onSystem('garbage-collection', action).allows(c) || onSystem('jobservice-monitor', action).allows(c),
+  };
+}
 const NEW_SIZE = 1024 * 1024;
 
 /** A read-only case on `priv`, repeated on `pub` with the same permission. */
@@ -905,6 +952,137 @@ export const CASES: readonly ApiCase[] = [
     rule: onSystem('user', 'update'),
     effect: async (c, _fx, admin) => (await admin.db.loginFailures.get(`user:locked-${c.key}`)) === undefined,
   },
+
+  // The job system: Harbor's jobservice dashboard and schedule list (system jobservice-monitor, as in
+  // handler/jobservice.go and schedule.go), and Berth's executions, tasks and event stream, which follow
+  // server/http/api/job-permissions.ts (RETENTION: priv's tag-retention; GARBAGE_COLLECTION: system
+  // garbage-collection or jobservice-monitor).
+  {
+    op: 'getWorkerPools',
+    method: 'GET',
+    path: () => '/jobservice/pools',
+    rule: onSystem('jobservice-monitor', 'list'),
+  },
+  {
+    op: 'getWorkers',
+    method: 'GET',
+    path: () => '/jobservice/pools/all/workers',
+    rule: onSystem('jobservice-monitor', 'list'),
+  },
+  {
+    op: 'listJobQueues',
+    method: 'GET',
+    path: () => '/jobservice/queues',
+    rule: onSystem('jobservice-monitor', 'list'),
+  },
+  {
+    // Resuming every queue is the action that leaves the server as it was.
+    op: 'actionPendingJobs',
+    method: 'PUT',
+    path: () => '/jobservice/queues/all',
+    body: () => ({ action: 'resume' }),
+    rule: onSystem('jobservice-monitor', 'stop'),
+  },
+  {
+    op: 'stopRunningJob',
+    method: 'PUT',
+    path: (_c, fx) => `/jobservice/jobs/${fx.id('job:stopjob:task')}`,
+    rule: onSystem('jobservice-monitor', 'stop'),
+    reset: freshExecution('job:stopjob', 'GARBAGE_COLLECTION', null),
+    effect: async (_c, fx, admin) => (await admin.db.jobs.getTask(fx.id('job:stopjob:task')))?.status === 'Stopped',
+  },
+  {
+    op: 'actionGetJobLog',
+    method: 'GET',
+    path: (_c, fx) => `/jobservice/jobs/${fx.id('job:gc:task')}/log`,
+    rule: onSystem('jobservice-monitor', 'list'),
+    reset: sharedExecution('job:gc', 'GARBAGE_COLLECTION', null),
+  },
+  { op: 'listSchedules', method: 'GET', path: () => '/schedules', rule: onSystem('jobservice-monitor', 'list') },
+  { op: 'getSchedulePaused', method: 'GET', path: () => '/schedules/all/paused', rule: authenticated },
+  {
+    op: 'berth:listExecutions',
+    method: 'GET',
+    path: () => '/executions?page_size=100',
+    rule: authenticated,
+    reset: async (fx, admin) => {
+      await sharedExecution('job:priv', 'RETENTION', 'priv')(fx, admin);
+      await sharedExecution('job:gc', 'GARBAGE_COLLECTION', null)(fx, admin);
+    },
+    reveals: [
+      {
+        what: "priv's retention runs",
+        rule: inProject('priv', 'tag-retention', 'read'),
+        in: (body) => list(body).some((e) => e.vendor_type === 'RETENTION'),
+      },
+      {
+        what: 'GC runs',
+        rule: gcRuns('list'),
+        in: (body) => list(body).some((e) => e.vendor_type === 'GARBAGE_COLLECTION'),
+      },
+    ],
+  },
+  {
+    op: 'berth:getExecution',
+    method: 'GET',
+    path: (_c, fx) => `/executions/${fx.id('job:priv')}`,
+    rule: inProject('priv', 'tag-retention', 'read'),
+    reset: sharedExecution('job:priv', 'RETENTION', 'priv'),
+  },
+  {
+    op: 'berth:getExecution',
+    variant: 'system',
+    method: 'GET',
+    path: (_c, fx) => `/executions/${fx.id('job:gc')}`,
+    rule: gcRuns('list'),
+    reset: sharedExecution('job:gc', 'GARBAGE_COLLECTION', null),
+  },
+  {
+    op: 'berth:listExecutionTasks',
+    method: 'GET',
+    path: (_c, fx) => `/executions/${fx.id('job:priv')}/tasks`,
+    rule: inProject('priv', 'tag-retention', 'read'),
+    reset: sharedExecution('job:priv', 'RETENTION', 'priv'),
+  },
+  {
+    op: 'berth:getTask',
+    method: 'GET',
+    path: (_c, fx) => `/tasks/${fx.id('job:priv:task')}`,
+    rule: inProject('priv', 'tag-retention', 'read'),
+    reset: sharedExecution('job:priv', 'RETENTION', 'priv'),
+  },
+  {
+    op: 'berth:getTaskLog',
+    method: 'GET',
+    path: (_c, fx) => `/tasks/${fx.id('job:priv:task')}/log`,
+    rule: inProject('priv', 'tag-retention', 'read'),
+    reset: sharedExecution('job:priv', 'RETENTION', 'priv'),
+  },
+  ...(['priv', 'system'] as const).map((scope): ApiCase => ({
+    op: 'berth:stopExecution',
+    ...(scope === 'system' ? { variant: 'system' } : {}),
+    method: 'PUT',
+    path: (_c, fx) => `/executions/${fx.id(`job:stop-${scope}`)}`,
+    body: () => ({ action: 'stop' }),
+    rule: scope === 'priv' ? inProject('priv', 'tag-retention', 'update') : gcRuns('stop'),
+    reset:
+      scope === 'priv'
+        ? freshExecution('job:stop-priv', 'RETENTION', 'priv')
+        : freshExecution('job:stop-system', 'GARBAGE_COLLECTION', null),
+    effect: async (_c, fx, admin) =>
+      (await admin.db.jobs.getExecution(fx.id(`job:stop-${scope}`)))?.status === 'Stopped',
+  })),
+  {
+    op: 'berth:stopTask',
+    method: 'PUT',
+    path: (_c, fx) => `/tasks/${fx.id('job:stoptask:task')}`,
+    body: () => ({ action: 'stop' }),
+    rule: inProject('priv', 'tag-retention', 'update'),
+    reset: freshExecution('job:stoptask', 'RETENTION', 'priv'),
+    effect: async (_c, fx, admin) => (await admin.db.jobs.getTask(fx.id('job:stoptask:task')))?.status === 'Stopped',
+  },
+  // `lifetime=0` ends the stream after its preamble, so the matrix can read the whole answer.
+  { op: 'berth:streamEvents', method: 'GET', path: () => '/events?lifetime=0', rule: authenticated },
 ];
 
 /** Berth's routes under /api/v2.0 that are not in Harbor's swagger, as `method path` (fastify syntax). */
@@ -914,6 +1092,15 @@ export const BERTH_ROUTES: Readonly<Record<string, string>> = {
   'berth:deleteAccessToken': 'DELETE /users/current/tokens/:id',
   'berth:listLoginLocks': 'GET /system/login-locks',
   'berth:deleteLoginLock': 'DELETE /system/login-locks/:key',
+  'berth:listExecutions': 'GET /executions',
+  'berth:getExecution': 'GET /executions/:id',
+  'berth:stopExecution': 'PUT /executions/:id',
+  'berth:listExecutionTasks': 'GET /executions/:id/tasks',
+  'berth:getTask': 'GET /tasks/:id',
+  'berth:getTaskLog': 'GET /tasks/:id/log',
+  'berth:stopTask': 'PUT /tasks/:id',
+  // The stream would not end by itself; the probe reads it to the end.
+  'berth:streamEvents': 'GET /events?lifetime=0',
 };
 
 /**
@@ -960,8 +1147,7 @@ export const NOT_SERVED: readonly string[] = [
   // Garbage collection, audit purge, job service
   ...['getGCHistory', 'getGC', 'stopGC', 'getGCLog', 'getGCSchedule', 'createGCSchedule', 'updateGCSchedule'],
   ...['getPurgeHistory', 'getPurgeJob', 'stopPurge', 'getPurgeJobLog', 'getPurgeSchedule', 'createPurgeSchedule'],
-  ...['updatePurgeSchedule', 'getWorkerPools', 'getWorkers', 'stopRunningJob', 'actionGetJobLog', 'listJobQueues'],
-  ...['actionPendingJobs', 'listSchedules', 'getSchedulePaused'],
+  'updatePurgeSchedule',
   // Tag retention
   ...['getRentenitionMetadata', 'createRetention', 'getRetention', 'updateRetention', 'deleteRetention'],
   ...['triggerRetentionExecution', 'listRetentionExecutions', 'operateRetentionExecution', 'listRetentionTasks'],

@@ -12,8 +12,15 @@ import { projectMemberRoutes } from './project-member-routes.js';
 import { projectMetadataRoutes } from './project-metadata-routes.js';
 import { projectRoutes } from './project-routes.js';
 import { quotaRoutes } from './quota-routes.js';
+import { gcRoutes } from './gc-routes.js';
 import { searchRoutes } from './search-routes.js';
 import { statisticsRoutes } from './statistics-routes.js';
+import { immutableRuleRoutes } from './immutable-rule-routes.js';
+import { retentionRoutes } from './retention-routes.js';
+import { eventStreamRoutes } from './event-stream-routes.js';
+import { executionRoutes } from './execution-routes.js';
+import { jobserviceRoutes } from './jobservice-routes.js';
+import { scheduleRoutes } from './schedule-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
 export const API_MODULES: readonly ApiRouteModule[] = [
@@ -30,6 +37,13 @@ export const API_MODULES: readonly ApiRouteModule[] = [
   projectMetadataRoutes,
   projectMemberRoutes,
   quotaRoutes,
+  gcRoutes,
   statisticsRoutes,
   searchRoutes,
+  immutableRuleRoutes,
+  retentionRoutes,
+  jobserviceRoutes,
+  scheduleRoutes,
+  executionRoutes,
+  eventStreamRoutes(),
 ];
