@@ -13,6 +13,7 @@ import { buildHttpApp } from './http/http-app.js';
 import type { MetaStore } from './meta/meta-store.js';
 import { openSqliteMetaStore } from './meta/sqlite/sqlite-meta-store.js';
 import { AuditWriter } from './notify/audit-writer.js';
+import { registerGarbageCollection } from './gc/gc-job.js';
 import { BlobService } from './registry/blob-service.js';
 import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
@@ -89,7 +90,17 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     log: log.child({ module: 'manifests' }),
     cacheBytes: config.registry.manifestCacheBytes,
   });
-  const blobService = new BlobService({ blobs, meta });
+  // A push probe refreshes links older than half GC's window, so pulls stay write-free.
+  const blobService = new BlobService({ blobs, meta, linkRefreshMs: config.gc.windowMs / 2 });
+  const gc = registerGarbageCollection(jobs, {
+    meta,
+    blobs,
+    events,
+    windowMs: config.gc.windowMs,
+    uploadMaxAgeMs: config.uploads.purgeAfterMs,
+    purgeUploads: (cutoff) => uploads.purgeStale(cutoff),
+    log: log.child({ module: 'gc' }),
+  });
 
   const auth = {
     authenticator,
@@ -113,6 +124,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
       manifests,
       blobs,
       jobs,
+      gc,
       system: {
         version: berthVersion(),
         volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,

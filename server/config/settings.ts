@@ -31,6 +31,8 @@ export interface Config {
   };
   audit: { retentionMs: number; maxRows: number };
   jobs: JobsConfig;
+  /** Garbage collection: nothing changed more recently than `windowMs` is collected (Harbor's time window). */
+  gc: { windowMs: number };
 }
 
 /** The job system's budgets (see `server/jobs/job-service.ts`). */
@@ -342,6 +344,14 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'boolean' },
     default: true,
     description: "Verify the directory's TLS certificate (ldaps://). Turn off only for testing.",
+  },
+  {
+    key: 'gc.windowMs',
+    env: 'BERTH_GC_WINDOW',
+    type: { kind: 'duration' },
+    default: 2 * 3600_000,
+    description:
+      "GC's time window: blobs, links and untagged artifacts changed more recently than this are kept (a push in progress is safe).",
   },
   {
     key: 'audit.retentionMs',

@@ -764,6 +764,48 @@ export const CASES: readonly ApiCase[] = [
 
   // Quotas (system resources; a quota's id is its project's).
   { op: 'listQuotas', method: 'GET', path: () => '/quotas', rule: onSystem('quota', 'list') },
+
+  // Garbage collection (Harbor's handler/gc.go): system garbage-collection permissions.
+  { op: 'getGCHistory', method: 'GET', path: () => '/system/gc', rule: onSystem('garbage-collection', 'list') },
+  {
+    op: 'getGC',
+    method: 'GET',
+    path: (_c, fx) => `/system/gc/${fx.id('job:gc')}`,
+    rule: onSystem('garbage-collection', 'read'),
+    reset: sharedExecution('job:gc', 'GARBAGE_COLLECTION', null),
+  },
+  {
+    op: 'getGCLog',
+    method: 'GET',
+    path: (_c, fx) => `/system/gc/${fx.id('job:gc')}/log`,
+    rule: onSystem('garbage-collection', 'read'),
+    reset: sharedExecution('job:gc', 'GARBAGE_COLLECTION', null),
+  },
+  {
+    op: 'stopGC',
+    method: 'PUT',
+    path: (_c, fx) => `/system/gc/${fx.id('gc:stop')}`,
+    rule: onSystem('garbage-collection', 'stop'),
+    reset: freshExecution('gc:stop', 'GARBAGE_COLLECTION', null),
+    effect: async (_c, fx, admin) => (await admin.db.jobs.getExecution(fx.id('gc:stop')))?.status === 'Stopped',
+  },
+  { op: 'getGCSchedule', method: 'GET', path: () => '/system/gc/schedule', rule: onSystem('garbage-collection', 'read') },
+  {
+    // None (delete the schedule) changes nothing another case relies on; Manual would start real runs.
+    op: 'createGCSchedule',
+    method: 'POST',
+    path: () => '/system/gc/schedule',
+    body: () => ({ schedule: { type: 'None' } }),
+    rule: onSystem('garbage-collection', 'create'),
+    ok: 201,
+  },
+  {
+    op: 'updateGCSchedule',
+    method: 'PUT',
+    path: () => '/system/gc/schedule',
+    body: () => ({ schedule: { type: 'Custom', cron: '0 0 3 * * 6' }, parameters: { dry_run: true } }),
+    rule: onSystem('garbage-collection', 'update'),
+  },
   { op: 'getQuota', method: 'GET', path: (_c, fx) => `/quotas/${fx.id('priv')}`, rule: onSystem('quota', 'read') },
   {
     op: 'updateQuota',
@@ -1144,8 +1186,7 @@ export const NOT_SERVED: readonly string[] = [
   ...['stopReplication', 'listReplicationTasks', 'getReplicationLog', 'listRegistryProviderTypes'],
   ...['listRegistryProviderInfos', 'createRegistry', 'listRegistries', 'pingRegistry', 'getRegistry'],
   ...['deleteRegistry', 'updateRegistry', 'getRegistryInfo'],
-  // Garbage collection, audit purge, job service
-  ...['getGCHistory', 'getGC', 'stopGC', 'getGCLog', 'getGCSchedule', 'createGCSchedule', 'updateGCSchedule'],
+  // Audit purge, job service
   ...['getPurgeHistory', 'getPurgeJob', 'stopPurge', 'getPurgeJobLog', 'getPurgeSchedule', 'createPurgeSchedule'],
   'updatePurgeSchedule',
   // Tag retention

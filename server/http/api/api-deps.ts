@@ -7,6 +7,7 @@ import type { AuditWriter } from '../../notify/audit-writer.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { JobService } from '../../jobs/job-types.js';
+import type { GcService } from '../../gc/gc-job.js';
 
 /**
  * What the Harbor API routes need, built once in the composition root (`app.ts`) and handed to
@@ -31,6 +32,8 @@ export interface ApiDeps {
   blobs: BlobStore;
   /** The one job system: executions, tasks, schedules, queues. */
   jobs: JobService;
+  /** Starts garbage collection runs (`/system/gc`); absent where GC is not wired (route unit tests). */
+  gc?: GcService;
 }
 
 /** Facts about this installation that `/systeminfo` and `/health` report. */
