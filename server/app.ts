@@ -8,6 +8,7 @@ import { LdapProvider } from './auth/ldap-provider.js';
 import { TokenService } from './auth/token-service.js';
 import type { Config } from './config/settings.js';
 import { EventBus } from './core/events.js';
+import { registerRetention } from './gc/retention-job.js';
 import { berthVersion } from './http/api/berth-version.js';
 import { buildHttpApp } from './http/http-app.js';
 import type { MetaStore } from './meta/meta-store.js';
@@ -101,6 +102,8 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     purgeUploads: (cutoff) => uploads.purgeStale(cutoff),
     log: log.child({ module: 'gc' }),
   });
+
+  registerRetention(jobs, { meta, manifests, log: log.child({ module: 'retention' }) });
 
   const auth = {
     authenticator,

@@ -64,9 +64,27 @@ export function registerRetention(jobs: JobService, deps: RetentionDeps): Retent
     maxAttempts: 3,
     run: (ctx) => runRetentionTask(ctx, deps),
   });
-  const service: RetentionService = {
+  const service = retentionService(jobs, deps.meta);
+  jobs.onSchedule(SCHEDULE_CALLBACK, async (schedule) => {
+    const policy = await deps.meta.retentionPolicies.get(schedule.vendorId);
+    if (!policy) {
+      // The policy went without its schedule (another process, a crash in between): tidy up.
+      await jobs.deleteSchedule(RETENTION_VENDOR, schedule.vendorId);
+      return;
+    }
+    await service.launch(policy, 'SCHEDULE', false);
+  });
+  return service;
+}
+
+/**
+ * Launching and scheduling runs, over the job system alone (the API builds one per request; the
+ * job type itself is registered once by `registerRetention`).
+ */
+export function retentionService(jobs: JobService, meta: MetaStore): RetentionService {
+  return {
     async launch(policy, trigger, dryRun) {
-      const tasks = await planTasks(deps.meta, policy, dryRun);
+      const tasks = await planTasks(meta, policy, dryRun);
       return jobs.startExecution({
         vendorType: RETENTION_VENDOR,
         vendorId: policy.id,
@@ -89,16 +107,6 @@ export function registerRetention(jobs: JobService, deps: RetentionDeps): Retent
       await jobs.deleteSchedule(RETENTION_VENDOR, policyId);
     },
   };
-  jobs.onSchedule(SCHEDULE_CALLBACK, async (schedule) => {
-    const policy = await deps.meta.retentionPolicies.get(schedule.vendorId);
-    if (!policy) {
-      // The policy went without its schedule (another process, a crash in between): tidy up.
-      await jobs.deleteSchedule(RETENTION_VENDOR, schedule.vendorId);
-      return;
-    }
-    await service.launch(policy, 'SCHEDULE', false);
-  });
-  return service;
 }
 
 /** One task per repository of the project that some enabled rule selects, with those rules. */

@@ -291,6 +291,125 @@ const sharedExecution = (key: string, vendorType: string, project: string | null
   return made.get(key) as Promise<void>;
 };
 
+/**
+ * Immutability and retention fixtures. `priv`'s retention policy selects no repository, so a run
+ * finishes at once (no task) and callers can trigger it one after another; `del-<key>` projects get a
+ * policy each for the deletes, `pub` none (only a system admin may create one there).
+ */
+const NO_REPO = 'matrix-selects-nothing';
+const retentionBody = (projectId: number, k = 3) => ({
+  algorithm: 'or',
+  rules: [
+    {
+      action: 'retain',
+      template: 'latestPushedK',
+      params: { latestPushedK: k },
+      tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '**' }],
+      scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: NO_REPO }] },
+    },
+  ],
+  trigger: { kind: 'Schedule', settings: { cron: '' } },
+  scope: { level: 'project', ref: projectId },
+});
+const storedRetention = (projectId: number) => {
+  const b = retentionBody(projectId);
+  return {
+    algorithm: 'or',
+    rules: b.rules.map((r, i) => ({
+      id: i + 1,
+      priority: 0,
+      disabled: false,
+      action: 'retain',
+      template: r.template,
+      params: r.params,
+      tagSelectors: r.tag_selectors,
+      scopeSelectors: r.scope_selectors,
+    })),
+    trigger: { kind: 'Schedule', settings: { cron: '' } },
+    scope: { level: 'project' as const, ref: projectId },
+  };
+};
+async function ensureRetention(fx: Fixture, admin: Admin, key: string, projectId: number): Promise<number> {
+  const existing = await admin.db.retentionPolicies.getByProject(projectId);
+  const id = existing?.id ?? (await admin.db.retentionPolicies.create(storedRetention(projectId))).id;
+  fx.set(key, id);
+  return id;
+}
+const sharedRetention = (fx: Fixture, admin: Admin) => {
+  const made = sharedFixtures.get(fx) ?? new Map<string, Promise<void>>();
+  sharedFixtures.set(fx, made);
+  if (!made.has('ret'))
+    made.set(
+      'ret',
+      ensureRetention(fx, admin, 'ret', fx.id('priv')).then(() => undefined),
+    );
+  return made.get('ret') as Promise<void>;
+};
+/** A retention execution of `priv`'s policy with one idle task (see `createExecution`). */
+async function retentionExecution(fx: Fixture, admin: Admin, key: string) {
+  await sharedRetention(fx, admin);
+  const now = Date.now();
+  const execution = await admin.db.jobs.createExecution(
+    {
+      vendorType: 'RETENTION',
+      vendorId: fx.id('ret'),
+      projectId: fx.id('priv'),
+      trigger: 'MANUAL',
+      extraAttrs: { dry_run: true },
+      singleActive: false,
+      open: false,
+      tasks: [{ jobType: 'matrix.idle', params: {}, dedupeKey: null, priority: 0, maxAttempts: 1, runAfter: now }],
+    },
+    now,
+  );
+  const task = (await admin.db.jobs.listTasks({ executionId: execution.id }, { offset: 0, limit: 1 })).items[0];
+  if (!task) throw new Error(`execution ${execution.id} has no task`);
+  fx.set(key, execution.id);
+  fx.set(`${key}:task`, task.id);
+}
+const sharedRetentionExecution = (fx: Fixture, admin: Admin) => {
+  const made = sharedFixtures.get(fx) ?? new Map<string, Promise<void>>();
+  sharedFixtures.set(fx, made);
+  if (!made.has('ret:exec')) made.set('ret:exec', retentionExecution(fx, admin, 'ret:exec'));
+  return made.get('ret:exec') as Promise<void>;
+};
+const immutableRule = (pattern: string) => ({
+  tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern }],
+  scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+});
+let immutableSerial = 0;
+const freshImmutableRule = (key: string) => async (fx: Fixture, admin: Admin) => {
+  const rule = await admin.db.immutableRules.create({
+    projectId: fx.id('priv'),
+    disabled: false,
+    priority: 0,
+    action: 'immutable',
+    template: 'immutable_template',
+    params: {},
+    tagSelectors: [{ kind: 'doublestar', decoration: 'matches', pattern: `${key}-${++immutableSerial}-*` }],
+    scopeSelectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+  });
+  fx.set(key, rule.id);
+};
+/**
+ * Per-caller projects `<prefix>-<key>` where each caller has its `priv` role, each with a retention
+ * policy (re-created when a case deleted it): targets a caller may change without touching another's.
+ * Robots hold no grant there, which matches `priv` since none of theirs names tag-retention.
+ */
+async function ownRetention(fx: Fixture, admin: Admin, prefix: string): Promise<void> {
+  for (const c of CALLERS) {
+    let project = await admin.db.projects.get(`${prefix}-${c.key}`);
+    if (!project) {
+      project = await admin.db.projects.ensure(`${prefix}-${c.key}`);
+      if (c.kind === 'user' && c.role !== undefined && !c.sysadmin) {
+        await admin.db.members.add(project.id, 'u', fx.id('user', c), c.role);
+      }
+    }
+    fx.set(prefix, await ensureRetention(fx, admin, `${prefix}:${c.key}`, project.id), c);
+  }
+}
+const callerNumber = (c: Caller) => CALLERS.findIndex((x) => x.key === c.key) + 100;
+
 /** System-wide GC runs: system garbage-collection, or jobservice-monitor (job-permissions.ts). */
 function gcRuns(action: 'list' | 'stop'): Rule {
   return {
@@ -762,6 +881,127 @@ export const CASES: readonly ApiCase[] = [
     effect: async (c, _fx, admin) => (await admin.db.robots.getCredentials(`robot$secret+o-${c.key}`)) !== undefined,
   },
 
+  // Immutable tag rules (Harbor's handler/immutable.go): the project's immutable-tag permission.
+  {
+    op: 'ListImmuRules',
+    method: 'GET',
+    path: () => '/projects/priv/immutabletagrules',
+    rule: inProject('priv', 'immutable-tag', 'list'),
+  },
+  {
+    op: 'CreateImmuRule',
+    method: 'POST',
+    path: () => '/projects/priv/immutabletagrules',
+    body: (c) => immutableRule(`create-${c.key}-*`),
+    rule: inProject('priv', 'immutable-tag', 'create'),
+    ok: 201,
+    effect: async (c, fx, admin) =>
+      (await admin.db.immutableRules.list(fx.id('priv'))).items.some(
+        (r) => r.tagSelectors[0]?.pattern === `create-${c.key}-*`,
+      ),
+  },
+  {
+    op: 'UpdateImmuRule',
+    method: 'PUT',
+    path: (_c, fx) => `/projects/priv/immutabletagrules/${fx.id('immu:upd')}`,
+    body: (c, fx) => ({ ...immutableRule(`update-${c.key}-*`), id: fx.id('immu:upd'), disabled: true }),
+    rule: inProject('priv', 'immutable-tag', 'update'),
+    reset: freshImmutableRule('immu:upd'),
+    effect: async (_c, fx, admin) => (await admin.db.immutableRules.get(fx.id('immu:upd')))?.disabled === true,
+  },
+  {
+    op: 'DeleteImmuRule',
+    method: 'DELETE',
+    path: (_c, fx) => `/projects/priv/immutabletagrules/${fx.id('immu:del')}`,
+    rule: inProject('priv', 'immutable-tag', 'delete'),
+    reset: freshImmutableRule('immu:del'),
+    effect: async (_c, fx, admin) => !(await admin.db.immutableRules.get(fx.id('immu:del'))),
+  },
+
+  // Tag retention (Harbor's handler/retention.go): authenticated callers; the policy's project's
+  // tag-retention permission (runs and stops are updates).
+  { op: 'getRentenitionMetadata', method: 'GET', path: () => '/retentions/metadatas', rule: authenticated },
+  {
+    op: 'createRetention',
+    method: 'POST',
+    path: () => '/retentions',
+    body: (_c, fx) => retentionBody(fx.id('pub')),
+    rule: inProject('pub', 'tag-retention', 'create'),
+    ok: 201,
+    reset: async (fx, admin) => {
+      const existing = await admin.db.retentionPolicies.getByProject(fx.id('pub'));
+      if (existing) await admin.db.retentionPolicies.delete(existing.id);
+    },
+    effect: async (_c, fx, admin) => (await admin.db.retentionPolicies.getByProject(fx.id('pub'))) !== undefined,
+  },
+  {
+    op: 'getRetention',
+    method: 'GET',
+    path: (_c, fx) => `/retentions/${fx.id('ret')}`,
+    rule: inProject('priv', 'tag-retention', 'read'),
+    reset: sharedRetention,
+  },
+  {
+    op: 'updateRetention',
+    method: 'PUT',
+    path: (_c, fx) => `/retentions/${fx.id('ret')}`,
+    body: (c, fx) => retentionBody(fx.id('priv'), callerNumber(c)),
+    rule: inProject('priv', 'tag-retention', 'update'),
+    reset: sharedRetention,
+    effect: async (c, fx, admin) =>
+      (await admin.db.retentionPolicies.get(fx.id('ret')))?.rules[0]?.params.latestPushedK === callerNumber(c),
+  },
+  {
+    op: 'deleteRetention',
+    method: 'DELETE',
+    path: (c, fx) => `/retentions/${fx.id('retd', c)}`,
+    // Each caller deletes the policy of its own project, where it holds its priv role.
+    rule: inProject('priv', 'tag-retention', 'delete'),
+    reset: (fx, admin) => ownRetention(fx, admin, 'retd'),
+    effect: async (c, fx, admin) => !(await admin.db.retentionPolicies.get(fx.id('retd', c))),
+  },
+  {
+    // The policy selects no repository: the run ends at once.
+    op: 'triggerRetentionExecution',
+    method: 'POST',
+    path: (c, fx) => `/retentions/${fx.id('rett', c)}/executions`,
+    body: () => ({ dry_run: true }),
+    // Each caller runs the policy of its own project (see ownRetention), so runs never overlap.
+    rule: inProject('priv', 'tag-retention', 'update'),
+    ok: 201,
+    reset: (fx, admin) => ownRetention(fx, admin, 'rett'),
+  },
+  {
+    op: 'listRetentionExecutions',
+    method: 'GET',
+    path: (_c, fx) => `/retentions/${fx.id('ret')}/executions`,
+    rule: inProject('priv', 'tag-retention', 'list'),
+    reset: sharedRetention,
+  },
+  {
+    op: 'operateRetentionExecution',
+    method: 'PATCH',
+    path: (_c, fx) => `/retentions/${fx.id('ret')}/executions/${fx.id('ret:stop')}`,
+    body: () => ({ action: 'stop' }),
+    rule: inProject('priv', 'tag-retention', 'update'),
+    reset: (fx, admin) => retentionExecution(fx, admin, 'ret:stop'),
+    effect: async (_c, fx, admin) => (await admin.db.jobs.getExecution(fx.id('ret:stop')))?.status === 'Stopped',
+  },
+  {
+    op: 'listRetentionTasks',
+    method: 'GET',
+    path: (_c, fx) => `/retentions/${fx.id('ret')}/executions/${fx.id('ret:exec')}/tasks`,
+    rule: inProject('priv', 'tag-retention', 'list'),
+    reset: sharedRetentionExecution,
+  },
+  {
+    op: 'getRetentionTaskLog',
+    method: 'GET',
+    path: (_c, fx) => `/retentions/${fx.id('ret')}/executions/${fx.id('ret:exec')}/tasks/${fx.id('ret:exec:task')}`,
+    rule: inProject('priv', 'tag-retention', 'read'),
+    reset: sharedRetentionExecution,
+  },
+
   // Quotas (system resources; a quota's id is its project's).
   { op: 'listQuotas', method: 'GET', path: () => '/quotas', rule: onSystem('quota', 'list') },
 
@@ -1173,8 +1413,8 @@ export const NOT_SERVED: readonly string[] = [
   ...['ListProviders', 'PingInstances', 'ListInstances', 'CreateInstance', 'GetInstance', 'DeleteInstance'],
   ...['UpdateInstance', 'CreatePolicy', 'ListPolicies', 'GetPolicy', 'UpdatePolicy', 'ManualPreheat', 'DeletePolicy'],
   ...['ListExecutions', 'GetExecution', 'StopExecution', 'ListTasks', 'GetPreheatLog', 'ListProvidersUnderProject'],
-  // Immutability, webhooks
-  ...['ListImmuRules', 'CreateImmuRule', 'UpdateImmuRule', 'DeleteImmuRule', 'ListWebhookPoliciesOfProject'],
+  // Webhooks
+  'ListWebhookPoliciesOfProject',
   ...['CreateWebhookPolicyOfProject', 'GetWebhookPolicyOfProject', 'UpdateWebhookPolicyOfProject'],
   ...['DeleteWebhookPolicyOfProject', 'ListExecutionsOfWebhookPolicy', 'ListTasksOfWebhookExecution'],
   ...['GetLogsOfWebhookTask', 'LastTrigger', 'ListWebhookJobs', 'GetSupportedEventTypes'],
@@ -1189,8 +1429,4 @@ export const NOT_SERVED: readonly string[] = [
   // Audit purge, job service
   ...['getPurgeHistory', 'getPurgeJob', 'stopPurge', 'getPurgeJobLog', 'getPurgeSchedule', 'createPurgeSchedule'],
   'updatePurgeSchedule',
-  // Tag retention
-  ...['getRentenitionMetadata', 'createRetention', 'getRetention', 'updateRetention', 'deleteRetention'],
-  ...['triggerRetentionExecution', 'listRetentionExecutions', 'operateRetentionExecution', 'listRetentionTasks'],
-  'getRetentionTaskLog',
 ];
