@@ -17,8 +17,6 @@ import { searchRoutes } from './search-routes.js';
 import { statisticsRoutes } from './statistics-routes.js';
 import { immutableRuleRoutes } from './immutable-rule-routes.js';
 import { retentionRoutes } from './retention-routes.js';
-import { immutableRuleRoutes } from './immutable-rule-routes.js';
-import { retentionRoutes } from './retention-routes.js';
 import { eventStreamRoutes } from './event-stream-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { jobserviceRoutes } from './jobservice-routes.js';
@@ -42,8 +40,6 @@ export const API_MODULES: readonly ApiRouteModule[] = [
   gcRoutes,
   statisticsRoutes,
   searchRoutes,
-  immutableRuleRoutes,
-  retentionRoutes,
   immutableRuleRoutes,
   retentionRoutes,
   jobserviceRoutes,
