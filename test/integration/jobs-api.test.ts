@@ -351,6 +351,15 @@ describe('the event stream', () => {
     expect(res.status).toBe(401);
   });
 
+  it('ends open streams when the server closes', async () => {
+    const other = await startTestServer();
+    const res = await fetch(`${other.url}${API}/events`, { headers: ADMIN_HEADERS });
+    expect(res.status).toBe(200);
+    const body = res.text();
+    await other.stop();
+    expect(await body).toMatch(/^retry: \d+/);
+  });
+
   it('streams job and registry events to who may read them, and nothing else', async () => {
     const login = await fetch(`${server.url}/c/login`, {
       method: 'POST',
