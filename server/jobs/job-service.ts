@@ -43,6 +43,8 @@ export interface LocalJobServiceOptions {
 
 const LANE_ORDER: Record<Lane, number> = { interactive: 0, delivery: 1, background: 2 };
 const FLUSH_MS = 200;
+/** How long finished attempts may wait to be recorded while claimed-ahead tasks keep the slots busy. */
+const BATCH_MS = 50;
 
 interface RunningTask {
   task: Task;
@@ -71,6 +73,11 @@ export class LocalJobService implements JobService {
   readonly #windows = new Map<string, TimeWindow>();
   readonly #callbacks = new Map<string, (schedule: Schedule) => Promise<void>>();
   readonly #running = new Map<number, RunningTask>();
+  /**
+   * Claimed ahead of a free slot (I/O-bound types only): when a task ends, the next one starts at once
+   * instead of after the next scheduling step's commit. At most twice the type's concurrency.
+   */
+  readonly #ready = new Map<number, Task>();
   readonly #finished: FinishedAttempt[] = [];
   readonly #progress = new Map<number, { done: number; total: number }>();
   readonly #logLines: LogLine[] = [];
@@ -88,6 +95,7 @@ export class LocalJobService implements JobService {
   #timers: NodeJS.Timeout[] = [];
   #scheduleTimer: NodeJS.Timeout | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  #batchTimer: NodeJS.Timeout | undefined;
 
   constructor(options: LocalJobServiceOptions) {
     this.#o = options;
@@ -153,6 +161,11 @@ export class LocalJobService implements JobService {
     for (const t of this.#timers) clearInterval(t);
     if (this.#flushTimer) clearInterval(this.#flushTimer);
     if (this.#scheduleTimer) clearTimeout(this.#scheduleTimer);
+    if (this.#batchTimer) clearTimeout(this.#batchTimer);
+    for (const task of this.#ready.values()) {
+      this.#finished.push({ taskId: task.id, outcome: 'Retry', message: 'requeued at shutdown', runAfter: Date.now() });
+    }
+    this.#ready.clear();
     const running = [...this.#running.values()];
     for (const r of running) {
       r.abortedFor ??= 'shutdown';
@@ -271,6 +284,12 @@ export class LocalJobService implements JobService {
     this.#requireType(jobType);
     await this.#o.repo.setPaused(jobType, true, Date.now());
     this.#paused.add(jobType);
+    for (const task of [...this.#ready.values()]) {
+      if (task.jobType !== jobType) continue;
+      this.#ready.delete(task.id);
+      this.#finished.push({ taskId: task.id, outcome: 'Retry', message: 'queue paused', runAfter: Date.now() });
+    }
+    this.#wake();
   }
 
   async resumeType(jobType: string): Promise<void> {
@@ -364,6 +383,20 @@ export class LocalJobService implements JobService {
 
   // ── the scheduling loop ────────────────────────────────────────────────────────────────────────
 
+  #hasReady(jobType: string): boolean {
+    for (const t of this.#ready.values()) if (t.jobType === jobType) return true;
+    return false;
+  }
+
+  #wakeSoon(): void {
+    if (this.#batchTimer || this.#closed) return;
+    this.#batchTimer = setTimeout(() => {
+      this.#batchTimer = undefined;
+      this.#wake();
+    }, BATCH_MS);
+    this.#batchTimer.unref();
+  }
+
   #wake(): void {
     if (this.#closed || !this.#started) return;
     if (this.#ticking) {
@@ -405,29 +438,54 @@ export class LocalJobService implements JobService {
       this.#log.warn({ err }, 'job scheduling step failed');
       return;
     }
-    for (const task of result.claimed) this.#launch(task);
+    for (const task of result.claimed) this.#ready.set(task.id, task);
+    for (const d of this.#definitions.values()) {
+      for (let free = d.concurrency - this.#runningOf(d.type); free > 0; free--) {
+        if (!this.#launchReady(d.type)) break;
+      }
+    }
     if (result.touchedExecutions.length > 0) await this.#afterExecutionsChanged(result.touchedExecutions);
   }
 
   /** What each type may claim now: free concurrency; the CPU budget is spent in lane order by the claim. */
   #claimPlan(now: Date): Array<{ jobType: string; limit: number; cpuSlots: number; reserve: number }> {
-    const runningByType = new Map<string, number>();
+    const heldByType = new Map<string, number>();
     for (const r of this.#running.values()) {
-      runningByType.set(r.task.jobType, (runningByType.get(r.task.jobType) ?? 0) + 1);
+      heldByType.set(r.task.jobType, (heldByType.get(r.task.jobType) ?? 0) + 1);
     }
+    for (const t of this.#ready.values()) heldByType.set(t.jobType, (heldByType.get(t.jobType) ?? 0) + 1);
     const plan: Array<{ jobType: string; limit: number; cpuSlots: number; reserve: number }> = [];
     const definitions = [...this.#definitions.values()].sort((a, b) => LANE_ORDER[a.lane] - LANE_ORDER[b.lane]);
     for (const d of definitions) {
       if (this.#paused.has(d.type)) continue;
       const window = this.#windows.get(d.type);
       if (window && !insideWindow(window, now)) continue;
-      const limit = d.concurrency - (runningByType.get(d.type) ?? 0);
+      const ahead = d.cpuSlots === 0 ? 2 * d.concurrency : 0;
+      const limit = d.concurrency + ahead - (heldByType.get(d.type) ?? 0);
       if (limit <= 0) continue;
       // Background work leaves one slot for interactive CPU work, so a scan backlog never takes them all.
       const reserve = d.lane === 'background' && this.#o.cpuSlots > 1 ? 1 : 0;
       plan.push({ jobType: d.type, limit, cpuSlots: d.cpuSlots, reserve });
     }
     return plan;
+  }
+
+  #runningOf(jobType: string): number {
+    let n = 0;
+    for (const r of this.#running.values()) if (r.task.jobType === jobType) n++;
+    return n;
+  }
+
+  /** Starts the oldest ready task of the type, if any; false when there was none. */
+  #launchReady(jobType: string): boolean {
+    if (this.#closed || this.#paused.has(jobType)) return false;
+    for (const task of this.#ready.values()) {
+      if (task.jobType !== jobType) continue;
+      this.#ready.delete(task.id);
+      this.#launch(task);
+      return true;
+    }
+    return false;
   }
 
   #launch(task: Task): void {
@@ -499,10 +557,17 @@ export class LocalJobService implements JobService {
     const status =
       running.abortedFor === 'stop' ? 'Stopped' : outcome.outcome === 'Retry' ? 'Pending' : outcome.outcome;
     this.#emitTask({ ...task, statusMessage: outcome.message }, status);
-    this.#wake();
+    this.#launchReady(task.jobType);
+    // While tasks claimed ahead keep the slots busy, outcomes are recorded in batches: every commit
+    // fsyncs and better-sqlite3 commits on the event loop, so one commit per task would stall the
+    // very I/O the tasks are doing.
+    if (this.#hasReady(task.jobType)) this.#wakeSoon();
+    else this.#wake();
   }
 
   #abortLocal(taskId: number): void {
+    // A task claimed ahead and not started yet: its row is already Stopped (or taken); just forget it.
+    if (this.#ready.delete(taskId)) return;
     const running = this.#running.get(taskId);
     if (!running) return;
     running.abortedFor ??= 'stop';
@@ -512,11 +577,11 @@ export class LocalJobService implements JobService {
   async #heartbeat(): Promise<void> {
     const now = Date.now();
     // Only tasks launched before the renewal are judged by it; later claims hold fresh leases.
-    const before = [...this.#running.keys()];
+    const before = [...this.#running.keys(), ...this.#ready.keys()];
     const held = new Set(await this.#o.repo.heartbeat(this.#o.owner, now + this.#o.leaseMs, now));
     this.#heartbeatAt = new Date(now);
     for (const id of before) {
-      if (held.has(id) || !this.#running.has(id)) continue;
+      if (held.has(id) || !(this.#running.has(id) || this.#ready.has(id))) continue;
       // Stopped by another process, or taken back by a reconciler after we stalled: stop working on it.
       this.#log.warn({ taskId: id }, 'task lease lost; aborting it');
       this.#abortLocal(id);
