@@ -209,6 +209,34 @@ describe('retention policy API', () => {
   });
 });
 
+describe('retention schedule', () => {
+  const schedules = async () =>
+    parse<{ vendor_type: string; vendor_id: number; cron: string }[]>(await call('GET', `${API}/schedules`)).filter(
+      (s) => s.vendor_type === 'RETENTION' && s.vendor_id === policyId,
+    );
+  const withCron = async (cron: string) => {
+    const policy = parse<Record<string, unknown>>(await call('GET', `${API}/retentions/${policyId}`));
+    return call(
+      'PUT',
+      `${API}/retentions/${policyId}`,
+      json({ ...policy, trigger: { kind: 'Schedule', settings: { cron } } }),
+    );
+  };
+
+  it('follows the policy trigger: a cron schedules runs, a bad cron is refused, none removes it', async () => {
+    expect((await withCron('0 0 0 * * *')).status).toBe(200);
+    expect(await schedules()).toMatchObject([{ cron: '0 0 0 * * *' }]);
+    expect((await withCron('not a cron')).status).toBe(400);
+    expect(await schedules()).toMatchObject([{ cron: '0 0 0 * * *' }]);
+    const stored = parse<{ trigger: { settings: { cron: string } } }>(
+      await call('GET', `${API}/retentions/${policyId}`),
+    );
+    expect(stored.trigger.settings.cron).toBe('0 0 0 * * *');
+    expect((await withCron('')).status).toBe(200);
+    expect(await schedules()).toEqual([]);
+  });
+});
+
 describe('a retention run', () => {
   const expected = ['a2', 'a6', 'b3', 'b4'];
   let dryDeleted: string[];
