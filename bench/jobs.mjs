@@ -14,6 +14,13 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { openSqliteMetaStore } from '../dist/server/meta/sqlite/sqlite-meta-store.js';
 import { LocalJobService } from '../dist/server/jobs/job-service.js';
+import { registerGarbageCollection } from '../dist/server/gc/gc-job.js';
+import { BlobStore } from '../dist/server/storage/blob-store.js';
+import { FilesystemDriver } from '../dist/server/storage/filesystem-driver.js';
+import { EventBus } from '../dist/server/core/events.js';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { values: args } = parseArgs({
@@ -250,12 +257,131 @@ async function stopLatency() {
   });
 }
 
+/**
+ * Writes `n` distinct small blobs in the content-addressed layout both registries use
+ * (`.../blobs/sha256/<2 hex>/<hex>/data`), with no repository referencing them.
+ */
+function writeBlobs(blobsDir, n) {
+  const digests = [];
+  for (let i = 0; i < n; i++) {
+    const content = Buffer.from(`unreferenced blob ${i} ${'x'.repeat(i % 512)}`);
+    const hex = createHash('sha256').update(content).digest('hex');
+    const dir = path.join(blobsDir, 'sha256', hex.slice(0, 2), hex);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'data'), content);
+    digests.push({ digest: `sha256:${hex}`, size: content.length });
+  }
+  return digests;
+}
+
+function countFiles(dir) {
+  let n = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name));
+      else n++;
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return n;
+}
+
+/**
+ * GC of 100,000 unreferenced blobs on the filesystem driver (their artifacts deleted long ago: the
+ * metadata rows are there, no repository links them), against distribution's `garbage-collect` of
+ * the same number of unreferenced blobs in its own storage, in the same run.
+ */
+async function gc() {
+  const n = QUICK ? 10_000 : 100_000;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-gc-bench-'));
+  try {
+    // Berth
+    const storage = path.join(work, 'berth', 'storage');
+    const digests = writeBlobs(path.join(storage, 'blobs'), n);
+    const dbFile = path.join(work, 'berth', 'berth.db');
+    const meta = openSqliteMetaStore({ file: dbFile });
+    const old = Date.now() - 24 * 3600_000;
+    const raw = new Database(dbFile);
+    const insert = raw.prepare(
+      'insert into blobs (digest, size, media_type, created_at, gc_state, incarnation, touched_at) values (?, ?, null, ?, ?, ?, ?)',
+    );
+    raw.transaction(() => {
+      for (const [i, d] of digests.entries()) insert.run(d.digest, d.size, old, 'none', i + 1, old);
+    })();
+    raw.close();
+    const jobs = new LocalJobService({
+      repo: meta.jobs,
+      log: silent,
+      owner: 'bench',
+      cpuSlots: 2,
+      leaseMs: 30_000,
+      historyPerVendor: 50,
+      maxLogLines: 1000,
+    });
+    const service = registerGarbageCollection(jobs, {
+      meta,
+      blobs: new BlobStore(new FilesystemDriver(storage)),
+      events: new EventBus(() => {}),
+      windowMs: 3600_000,
+      uploadMaxAgeMs: 24 * 3600_000,
+      log: silent,
+    });
+    await jobs.start();
+    let t = performance.now();
+    const execution = await service.start({ trigger: 'MANUAL', workers: 5 });
+    const done = await ended(jobs, execution.id);
+    const berthMs = performance.now() - t;
+    if (process.env.BENCH_GC_LOG) {
+      const [task] = (await jobs.listTasks({ executionId: execution.id }, { page: 1, pageSize: 1 })).items;
+      log(
+        (await jobs.readLog(task.id))
+          .split('\n')
+          .filter((l) => !l.includes('delete blob from storage'))
+          .join('\n'),
+      );
+    }
+    await jobs.close();
+    await meta.close();
+    const berthLeft = countFiles(path.join(storage, 'blobs'));
+    if (done.status !== 'Success' || berthLeft !== 0)
+      throw new Error(`Berth GC: ${done.status}, ${berthLeft} files left`);
+
+    // distribution
+    const refRoot = path.join(work, 'reference');
+    writeBlobs(path.join(refRoot, 'docker', 'registry', 'v2', 'blobs'), n);
+    fs.mkdirSync(path.join(refRoot, 'docker', 'registry', 'v2', 'repositories'), { recursive: true });
+    const config = path.join(work, 'reference.yml');
+    fs.writeFileSync(
+      config,
+      ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${refRoot}`, ''].join(
+        '\n',
+      ),
+    );
+    t = performance.now();
+    const ref = spawnSync('docker-registry', ['garbage-collect', config], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const refMs = performance.now() - t;
+    const refLeft = countFiles(path.join(refRoot, 'docker', 'registry', 'v2', 'blobs'));
+    if (ref.status !== 0) throw new Error(`garbage-collect failed: ${ref.stderr.slice(-500)}`);
+    record('gc-unreferenced-blobs', {
+      blobs: n,
+      berthMs: round(berthMs),
+      berthBlobsPerSecond: round((n / berthMs) * 1000),
+      referenceMs: round(refMs),
+      referenceLeft: refLeft,
+      ratio: round(refMs / berthMs, 2),
+      target: '< 60000 ms',
+    });
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function round(x, digits = 0) {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
 
-const SECTIONS = { backlog, throughput, stop: stopLatency };
+const SECTIONS = { backlog, throughput, stop: stopLatency, gc };
 for (const [name, run] of Object.entries(SECTIONS)) {
   if (only && !only.has(name)) continue;
   log(`jobs bench: ${name}`);

@@ -263,6 +263,26 @@ describe('LocalJobService', () => {
     expect(await jobs.readLog(task.id)).toMatch(/phase one[\s\S]*phase two/);
   });
 
+  it('a log past its limit keeps its first half and its latest lines', async () => {
+    const { jobs } = setup({ maxLogLines: 100 });
+    jobs.define(
+      job('chatty', async (ctx) => {
+        for (let i = 1; i <= 1000; i++) ctx.log.info(`line ${i}`);
+      }),
+    );
+    await jobs.start();
+    const e = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'chatty' }] });
+    await ended(jobs, e.id);
+    const [task] = (await jobs.listTasks({ executionId: e.id }, { page: 1, pageSize: 1 })).items;
+    const lines = (await jobs.readLog(task!.id)).trim().split('\n');
+    expect(lines).toHaveLength(100);
+    expect(lines[0]).toMatch(/line 1$/);
+    expect(lines[49]).toMatch(/line 50$/);
+    expect(lines[50]).toMatch(/\[WARN\] \(log truncated/);
+    expect(lines[99]).toMatch(/line 1000$/);
+    expect(lines[51]).toMatch(/line 952$/);
+  });
+
   it('keeps only the newest executions per vendor', async () => {
     const { jobs } = setup({ historyPerVendor: 3 });
     jobs.define(job('x', async () => {}));

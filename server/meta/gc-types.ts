@@ -109,6 +109,12 @@ export interface GcRepo {
   forget(digest: string): Promise<boolean>;
   /** Inserts a `deleting` row for a file without one; false when a row exists (someone pinned it). */
   claimOrphan(digest: string, size: number): Promise<boolean>;
+  /** `claim` for a batch in one transaction; returns the digests claimed. */
+  claimMany(digests: string[]): Promise<Set<string>>;
+  /** `forget` for a batch in one transaction; returns how many rows went. */
+  forgetMany(digests: string[]): Promise<number>;
+  /** `claimOrphan` for a batch in one transaction; returns the digests claimed. */
+  claimOrphans(orphans: Array<{ digest: string; size: number }>): Promise<Set<string>>;
   /** Which of the digests have a blob row. */
   known(digests: string[]): Promise<Set<string>>;
   /** Everything `deleteUntagged` (when asked), `unlinkUnreferenced` and `markCandidates` would do, without writing. */

@@ -209,6 +209,35 @@ export class SqliteGcRepo implements GcRepo {
     );
   }
 
+  async claimMany(digests: string[]): Promise<Set<string>> {
+    return this.sql.transaction(() => {
+      const claimed = new Set<string>();
+      for (const digest of digests) {
+        if (this.claimOne.run({ digest }) === 1 || this.stateOf.get({ digest })?.gc_state === 'deleting') {
+          claimed.add(digest);
+        }
+      }
+      return claimed;
+    });
+  }
+
+  async forgetMany(digests: string[]): Promise<number> {
+    return this.sql.transaction(() => digests.reduce((n, digest) => n + this.forgetOne.run({ digest }), 0));
+  }
+
+  async claimOrphans(orphans: Array<{ digest: string; size: number }>): Promise<Set<string>> {
+    return this.sql.transaction(() => {
+      const now = Date.now();
+      const claimed = new Set<string>();
+      for (const { digest, size } of orphans) {
+        if (this.insertOrphan.run({ digest, size, now, incarnation: randomInt(1, 2 ** 48 - 1) }) === 1) {
+          claimed.add(digest);
+        }
+      }
+      return claimed;
+    });
+  }
+
   async known(digests: string[]): Promise<Set<string>> {
     return new Set(digests.filter((digest) => this.exists.get({ digest }) !== undefined));
   }

@@ -298,6 +298,25 @@ export class SqliteJobRepo implements JobRepo {
           message: arg('message'),
         }),
       ),
+      markLogLine: exec.prepare((arg: ArgFn<{ taskId: number; offset: number; message: string }>) =>
+        qb
+          .updateTable('task_logs')
+          .set({ level: 'warn', message: arg('message') })
+          .where(
+            'id',
+            '=',
+            sql<number>`(select id from task_logs where task_id = ${arg('taskId')} order by id limit 1 offset ${arg('offset')})`,
+          ),
+      ),
+      dropLogLine: exec.prepare((arg: ArgFn<{ taskId: number; offset: number }>) =>
+        qb
+          .deleteFrom('task_logs')
+          .where(
+            'id',
+            '=',
+            sql<number>`(select id from task_logs where task_id = ${arg('taskId')} order by id limit 1 offset ${arg('offset')})`,
+          ),
+      ),
       readLog: exec.prepare((arg: ArgFn<{ taskId: number }>) =>
         qb
           .selectFrom('task_logs')
@@ -582,18 +601,25 @@ export class SqliteJobRepo implements JobRepo {
     });
   }
 
+  /**
+   * Keeps the first half of a long log and its most recent lines: a 100,000-blob GC logs a line per
+   * blob, and its summary at the end matters as much as its start.
+   */
   async appendLogs(lines: LogLine[], maxLinesPerTask: number): Promise<void> {
     if (lines.length === 0) return;
+    const head = Math.floor(maxLinesPerTask / 2);
+    const marker = `(log truncated: lines between the first ${head} and the latest ones were dropped)`;
     this.exec.transaction(() => {
       const counts = new Map<number, number>();
       for (const line of lines) {
         const n = counts.get(line.taskId) ?? this.s.logCount.get({ taskId: line.taskId })?.n ?? 0;
-        if (n < maxLinesPerTask) {
-          this.s.insertLog.run(line);
-        } else if (n === maxLinesPerTask) {
-          this.s.insertLog.run({ ...line, level: 'warn', message: `log truncated at ${maxLinesPerTask} lines` });
+        if (n >= maxLinesPerTask) {
+          // The line after the head becomes the marker (idempotent), the oldest line after it goes.
+          this.s.markLogLine.run({ taskId: line.taskId, offset: head, message: marker });
+          this.s.dropLogLine.run({ taskId: line.taskId, offset: head + 1 });
         }
-        counts.set(line.taskId, n + 1);
+        this.s.insertLog.run(line);
+        counts.set(line.taskId, Math.min(maxLinesPerTask, n + 1));
       }
     });
   }
