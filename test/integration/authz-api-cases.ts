@@ -1029,7 +1029,12 @@ export const CASES: readonly ApiCase[] = [
     reset: freshExecution('gc:stop', 'GARBAGE_COLLECTION', null),
     effect: async (_c, fx, admin) => (await admin.db.jobs.getExecution(fx.id('gc:stop')))?.status === 'Stopped',
   },
-  { op: 'getGCSchedule', method: 'GET', path: () => '/system/gc/schedule', rule: onSystem('garbage-collection', 'read') },
+  {
+    op: 'getGCSchedule',
+    method: 'GET',
+    path: () => '/system/gc/schedule',
+    rule: onSystem('garbage-collection', 'read'),
+  },
   {
     // None (delete the schedule) changes nothing another case relies on; Manual would start real runs.
     op: 'createGCSchedule',
