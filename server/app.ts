@@ -46,7 +46,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     leaseMs: config.jobs.leaseMs,
     historyPerVendor: config.jobs.historyPerVendor,
     maxLogLines: config.jobs.maxLogLines,
-    backgroundWindow: config.jobs.backgroundWindow || null,
+    backgroundWindow: config.jobs.backgroundWindow ?? null,
   });
 
   await ensureInitialAdmin({ meta, dataDir: config.dataDir, password: secrets.adminPassword, log });

@@ -45,8 +45,8 @@ export interface JobsConfig {
   historyPerVendor: number;
   /** Lines kept per task log. */
   maxLogLines: number;
-  /** `HH:MM-HH:MM` (local time) in which background work (GC, scan-all, retention) starts; empty: any time. */
-  backgroundWindow: string;
+  /** `HH:MM-HH:MM` (local time) in which background work (GC, scan-all, retention) starts; unset: any time. */
+  backgroundWindow: string | undefined;
 }
 
 /** The directory `auth.mode: ldap` checks passwords against (Harbor's `ldap_*` settings). */
@@ -203,10 +203,10 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: 'jobs.backgroundWindow',
     env: 'BERTH_JOBS_BACKGROUND_WINDOW',
-    type: { kind: 'string' },
-    default: '',
+    type: { kind: 'optional-string' },
+    default: undefined,
     description:
-      'Local time window (e.g. `01:00-06:00`) in which background work (GC, retention, scan-all) starts; empty: any time.',
+      'Local time window (e.g. `01:00-06:00`) in which background work (GC, retention, scan-all) starts; unset: any time.',
   },
   {
     key: 'http.shutdownTimeoutMs',
