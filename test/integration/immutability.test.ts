@@ -124,6 +124,19 @@ describe('enforcement through the API', () => {
     expectHarborErrors(JSON.parse(art.body.toString()), 'PRECONDITION');
   });
 
+  it('refuses deleting a repository that holds an immutable tag, and a copy that would move one', async () => {
+    const repo = await call('DELETE', `${API}/projects/immu/repositories/app`);
+    expect(repo.status).toBe(412);
+    expectHarborErrors(JSON.parse(repo.body.toString()), 'PRECONDITION');
+    expect((await call('GET', `${API}/projects/immu/repositories/app`)).status).toBe(200);
+    // other/web:v1 is another digest; copying it (with its tag v1) into app would move app:v1.
+    const copy = await call('POST', `${API}/projects/immu/repositories/app/artifacts?from=immu/other/web:v1`);
+    expect(copy.status).toBe(412);
+    expectHarborErrors(JSON.parse(copy.body.toString()), 'PRECONDITION');
+    const head = await call('HEAD', `/v2/immu/app/manifests/v1`, { headers: { accept: MANIFEST['content-type'] } });
+    expect(head.headers.get('docker-content-digest')).toBe(v1.digest);
+  });
+
   it('lets the tag go once the rule is disabled, and a rule of another project cannot be touched', async () => {
     const put = await call(
       'PUT',

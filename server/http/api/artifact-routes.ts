@@ -6,6 +6,7 @@ import { MANIFEST_MEDIA_TYPES, isIndexMediaType } from '../../core/media-types.j
 import { assertValidTag, isValidRepositoryName, type RepositoryName } from '../../core/names.js';
 import type { Filter } from '../../meta/list-query.js';
 import type { Artifact } from '../../meta/meta-store.js';
+import { immutableTagError } from '../../registry/immutability.js';
 import { artifactAdditionRoutes } from './artifact-addition-routes.js';
 import {
   actorOf,
@@ -195,12 +196,21 @@ async function copyDeeply(
         project: dst.project,
         createProject: false,
         blob: { digest, size: blob.size, mediaType: blob.mediaType },
+        // Refused if GC collected the blob since we read it: the copy fails rather than links a missing file.
+        expectIncarnation: blob.incarnation,
       });
     }
     await manifests.put(dst, artifact.digest, bytes, artifact.mediaType, actorOf(req));
   }
   if (depth > 0) return;
   for (const tag of await ctx.presenter.tagsOf(artifact)) {
+    // A copy may not move an immutable tag of the destination, any more than a push may.
+    const existing = await meta.artifacts.getByTag(dst.name, tag.name);
+    if (existing && existing.digest !== artifact.digest) {
+      if (await manifests.immutability.isImmutable(dst.project, dst.name, tag.name)) {
+        throw immutableTagError(dst.name, tag.name);
+      }
+    }
     await meta.tags.put(dst.name, artifact.digest, tag.name);
     ctx.deps.audit.record({
       username: req.security.name,

@@ -125,6 +125,7 @@ export const repositoryRoutes: ApiRouteModule = (app, deps) => {
 
   app.delete<{ Params: RepositoryParams }>(one, async (req, reply) => {
     const target = await openRepository(req, deps.meta, req.params, 'repository', 'delete');
+    await refuseImmutableTags(deps, target.name);
     if (!(await deps.meta.repositories.delete(target.name.name))) {
       throw new NotFound('NAME_UNKNOWN', `repository ${target.name.name} not found`);
     }
@@ -132,6 +133,23 @@ export const repositoryRoutes: ApiRouteModule = (app, deps) => {
     return reply.code(200).send();
   });
 };
+
+/** Harbor answers 412 to deleting a repository that holds an immutable tag (the tag would go with it). */
+async function refuseImmutableTags(deps: ApiDeps, name: RepositoryName): Promise<void> {
+  if ((await deps.manifests.immutability.rulesOf(name.project)).length === 0) return;
+  for (let last: string | undefined; ;) {
+    let tags: string[];
+    try {
+      tags = await deps.meta.tags.list(name.name, 1000, last);
+    } catch (err) {
+      if (err instanceof NotFound) return;
+      throw err;
+    }
+    if (tags.length === 0) return;
+    await deps.manifests.immutability.assertMutable(name.project, name.name, tags);
+    last = tags[tags.length - 1];
+  }
+}
 
 function recordRepositoryDeleted(deps: ApiDeps, req: FastifyRequest, target: RepositoryTarget): void {
   deps.audit.record({
