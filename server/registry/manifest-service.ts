@@ -133,7 +133,11 @@ export class ManifestService {
       parseDigest(reference);
       if ((await this.immutability.rulesOf(repo.project)).length > 0) {
         const tags = await this.deps.meta.tags.listForArtifact(repo.name, reference, ALL_TAGS);
-        await this.immutability.assertMutable(repo.project, repo.name, tags.items.map((t) => t.name));
+        await this.immutability.assertMutable(
+          repo.project,
+          repo.name,
+          tags.items.map((t) => t.name),
+        );
       }
       if (!(await this.deps.meta.artifacts.delete(repo.name, reference))) {
         throw new NotFound('MANIFEST_UNKNOWN', `manifest unknown: ${repo.name}@${reference}`);

@@ -147,7 +147,11 @@ export class ArtifactPresenter {
   /** Which of the artifact's tags the project's immutable tag rules protect. */
   async immutableTags(project: Project, artifact: Artifact, tags: readonly TagRecord[]): Promise<Set<string>> {
     if (!this.immutability || tags.length === 0) return new Set();
-    return this.immutability.immutableTags(project.name, artifact.repository, tags.map((t) => t.name));
+    return this.immutability.immutableTags(
+      project.name,
+      artifact.repository,
+      tags.map((t) => t.name),
+    );
   }
 
   async tagsOf(artifact: Artifact): Promise<TagRecord[]> {
