@@ -194,7 +194,7 @@ describe('blob state machine', () => {
   async function candidate(): Promise<{ digest: string; size: number }> {
     const blob = await blobs.putSmall(randomBytes(30));
     await meta.blobs.pin(blob);
-    await meta.gc.markCandidates(new Date(Date.now() + 1000), 0, 100, new Date());
+    await meta.gc.markCandidates(new Date(Date.now() + 1000), '', 100, new Date());
     return blob;
   }
 
@@ -219,7 +219,7 @@ describe('blob state machine', () => {
   it('refuses a link whose pinned row GC deleted meanwhile, even after the digest came back', async () => {
     const blob = await candidate();
     const incarnation = await meta.blobs.pin(blob); // revived; now collect it anyway
-    await meta.gc.markCandidates(new Date(Date.now() + 1000), 0, 100, new Date());
+    await meta.gc.markCandidates(new Date(Date.now() + 1000), '', 100, new Date());
     expect(await meta.gc.claim(blob.digest)).toBe(true);
     await blobs.delete(blob.digest);
     expect(await meta.gc.forget(blob.digest)).toBe(true);

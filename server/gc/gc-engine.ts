@@ -55,6 +55,11 @@ export interface GcResult {
 }
 
 const BATCH = 200;
+/**
+ * Deletions each GC worker keeps in flight. A deletion is a few filesystem calls that wait on the disk
+ * (or an object store's round trip), so one at a time per worker leaves the disk idle between them.
+ */
+const DELETES_PER_WORKER = 4;
 /** The actor audit records for artifacts GC deletes. */
 export const GC_ACTOR: Actor = { name: 'gc', clientIp: null };
 
@@ -119,7 +124,7 @@ export async function runGarbageCollection(ctx: TaskContext<GcParams>, deps: GcE
     log.info(`${result.unlinked} repository blob links no artifact uses removed`);
     step(25);
     let marked = 0;
-    for (let after = 0; ;) {
+    for (let after = ''; ;) {
       signal.throwIfAborted();
       const batch = await deps.meta.gc.markCandidates(cutoff, after, BATCH, new Date());
       if (batch.last === null) break;
@@ -264,7 +269,7 @@ async function deleteClaimed(
 ) {
   const gone: GcBlob[] = [];
   try {
-    await inParallel(blobs, workers, ctx.signal, async (blob) => {
+    await inParallel(blobs, workers * DELETES_PER_WORKER, ctx.signal, async (blob) => {
       try {
         await deps.blobs.delete(blob.digest);
       } catch (err) {

@@ -94,13 +94,13 @@ export interface GcRepo {
    * project usage. Returns how many went and the last rowid examined (null when none remained).
    */
   unlinkUnreferenced(cutoff: Date, after: number, limit: number): Promise<{ unlinked: number; last: number | null }>;
-  /** Marks up to `limit` unreferenced blob rows (rowid above `after`) touched before `cutoff` as candidates. */
+  /** Marks up to `limit` unreferenced blob rows (digest above `after`) touched before `cutoff` as candidates. */
   markCandidates(
     cutoff: Date,
-    after: number,
+    after: string,
     limit: number,
     now: Date,
-  ): Promise<{ marked: number; last: number | null }>;
+  ): Promise<{ marked: number; last: string | null }>;
   /** Candidate and deleting rows with digest above `after`, in digest order. */
   sweepable(after: string, limit: number): Promise<GcBlob[]>;
   /** candidate → deleting when still unreferenced; true also for a row already deleting. */

@@ -338,12 +338,22 @@ export class BlobStore {
 
   /** Removes a committed blob. Throws `NotFound('BLOB_UNKNOWN')`. */
   async delete(digest: string): Promise<void> {
+    const parsed = parseDigest(digest);
+    // The file first, then its (now empty) directory: two cheap calls instead of a recursive delete.
+    let missing = false;
     try {
-      await this.driver.delete(blobDir(parseDigest(digest)));
+      await this.driver.delete(blobData(parsed));
     } catch (error) {
-      if (error instanceof PathNotFound) throw new NotFound('BLOB_UNKNOWN', `blob ${digest} unknown`);
-      throw error;
+      if (!(error instanceof PathNotFound)) throw error;
+      missing = true;
     }
+    try {
+      await this.driver.delete(blobDir(parsed));
+    } catch (error) {
+      // Drivers without real directories (memory, object stores) have none left once the file is gone.
+      if (!(error instanceof PathNotFound)) throw error;
+    }
+    if (missing) throw new NotFound('BLOB_UNKNOWN', `blob ${digest} unknown`);
   }
 
   /** The live hash to extend from `size`, fresh for an empty upload, or none when it went stale. */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { sql as raw } from 'kysely';
-import type { GcBlob, GcDeletedArtifact, GcPreview, GcRepo } from '../gc-types.js';
+import type { BlobGcState, GcBlob, GcDeletedArtifact, GcPreview, GcRepo } from '../gc-types.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
 import { ProjectUsage } from './project-usage.js';
 import type {} from './schema-gc.js';
@@ -27,7 +27,7 @@ export class SqliteGcRepo implements GcRepo {
   private readonly deleteLink;
   private readonly unreferencedBlobs;
   private readonly markOne;
-  private readonly sweepList;
+  private readonly sweepRange;
   private readonly claimOne;
   private readonly stateOf;
   private readonly forgetOne;
@@ -102,15 +102,17 @@ export class SqliteGcRepo implements GcRepo {
         .where('digest', '=', arg('digest')),
     );
 
-    this.unreferencedBlobs = sql.prepare((arg: ArgFn<{ cutoff: number; after: number; limit: number }>) =>
+    // Walks the (gc_state, digest) index in digest order: ordering by rowid instead made SQLite read
+    // every `none` row for each batch, a mark of 100,000 blobs took half a minute.
+    this.unreferencedBlobs = sql.prepare((arg: ArgFn<{ cutoff: number; after: string; limit: number }>) =>
       qb
         .selectFrom('blobs')
-        .select([raw<number>`blobs.rowid`.as('rid'), 'digest'])
-        .where(raw<boolean>`blobs.rowid > ${arg('after')}`)
+        .select(['digest'])
         .where('gc_state', '=', 'none')
+        .where('digest', '>', arg('after'))
         .where('touched_at', '<', arg('cutoff'))
         .where(unreferenced)
-        .orderBy(raw`blobs.rowid`)
+        .orderBy('digest')
         .limit(arg('limit')),
     );
     this.markOne = sql.prepare((arg: ArgFn<{ digest: string; now: number }>) =>
@@ -120,11 +122,13 @@ export class SqliteGcRepo implements GcRepo {
         .where('digest', '=', arg('digest'))
         .where('gc_state', '=', 'none'),
     );
-    this.sweepList = sql.prepare((arg: ArgFn<{ after: string; limit: number }>) =>
+    // One index range per state: `gc_state in (...) order by digest` made SQLite sort every remaining
+    // candidate for each page, which turned a 100,000-blob sweep quadratic.
+    this.sweepRange = sql.prepare((arg: ArgFn<{ state: BlobGcState; after: string; limit: number }>) =>
       qb
         .selectFrom('blobs')
         .select(['digest', 'size', 'gc_state'])
-        .where('gc_state', 'in', ['candidate', 'deleting'])
+        .where('gc_state', '=', arg('state'))
         .where('digest', '>', arg('after'))
         .orderBy('digest')
         .limit(arg('limit')),
@@ -181,15 +185,15 @@ export class SqliteGcRepo implements GcRepo {
 
   async markCandidates(
     cutoff: Date,
-    after: number,
+    after: string,
     limit: number,
     now: Date,
-  ): Promise<{ marked: number; last: number | null }> {
+  ): Promise<{ marked: number; last: string | null }> {
     return this.sql.transaction(() => this.markSync(cutoff.getTime(), after, limit, now.getTime()));
   }
 
   async sweepable(after: string, limit: number): Promise<GcBlob[]> {
-    return this.sweepList.all({ after, limit }).map((r) => ({ digest: r.digest, size: r.size, state: r.gc_state }));
+    return this.sweepListSync(after, limit);
   }
 
   async claim(digest: string): Promise<boolean> {
@@ -271,15 +275,15 @@ export class SqliteGcRepo implements GcRepo {
           unlinked += batch.unlinked;
           after = batch.last;
         }
-        for (let after = 0; ;) {
+        for (let after = ''; ;) {
           const batch = this.markSync(at, after, PREVIEW_BATCH, Date.now());
           if (batch.last === null) break;
           after = batch.last;
         }
         const blobs: GcBlob[] = [];
         for (let after = ''; ;) {
-          const page = this.sweepList.all({ after, limit: PREVIEW_BATCH });
-          blobs.push(...page.map((r) => ({ digest: r.digest, size: r.size, state: r.gc_state })));
+          const page = this.sweepListSync(after, PREVIEW_BATCH);
+          blobs.push(...page);
           if (page.length < PREVIEW_BATCH) break;
           after = page[page.length - 1]!.digest;
         }
@@ -290,6 +294,16 @@ export class SqliteGcRepo implements GcRepo {
       throw err;
     }
     throw new Error('gc preview did not roll back');
+  }
+
+  /** Candidate and deleting rows after `after`, in digest order: two index ranges merged. */
+  private sweepListSync(after: string, limit: number): GcBlob[] {
+    const rows = [
+      ...this.sweepRange.all({ state: 'deleting', after, limit }),
+      ...this.sweepRange.all({ state: 'candidate', after, limit }),
+    ];
+    rows.sort((a, b) => (a.digest < b.digest ? -1 : a.digest > b.digest ? 1 : 0));
+    return rows.slice(0, limit).map((r) => ({ digest: r.digest, size: r.size, state: r.gc_state }));
   }
 
   private deleteUntaggedSync(
@@ -322,11 +336,11 @@ export class SqliteGcRepo implements GcRepo {
     return { unlinked, last: rows[rows.length - 1]!.rid };
   }
 
-  private markSync(cutoff: number, after: number, limit: number, now: number): { marked: number; last: number | null } {
+  private markSync(cutoff: number, after: string, limit: number, now: number): { marked: number; last: string | null } {
     const rows = this.unreferencedBlobs.all({ cutoff, after, limit });
     if (rows.length === 0) return { marked: 0, last: null };
     let marked = 0;
     for (const row of rows) marked += this.markOne.run({ digest: row.digest, now });
-    return { marked, last: rows[rows.length - 1]!.rid };
+    return { marked, last: rows[rows.length - 1]!.digest };
   }
 }

@@ -298,23 +298,28 @@ export class SqliteJobRepo implements JobRepo {
           message: arg('message'),
         }),
       ),
-      markLogLine: exec.prepare((arg: ArgFn<{ taskId: number; offset: number; message: string }>) =>
+      logLineAt: exec.prepare((arg: ArgFn<{ taskId: number; offset: number }>) =>
+        qb
+          .selectFrom('task_logs')
+          .select('id')
+          .where('task_id', '=', arg('taskId'))
+          .orderBy('id')
+          .limit(1)
+          .offset(arg('offset')),
+      ),
+      markLogLine: exec.prepare((arg: ArgFn<{ id: number; message: string }>) =>
         qb
           .updateTable('task_logs')
           .set({ level: 'warn', message: arg('message') })
-          .where(
-            'id',
-            '=',
-            sql<number>`(select id from task_logs where task_id = ${arg('taskId')} order by id limit 1 offset ${arg('offset')})`,
-          ),
+          .where('id', '=', arg('id')),
       ),
-      dropLogLine: exec.prepare((arg: ArgFn<{ taskId: number; offset: number }>) =>
+      dropLogLineAfter: exec.prepare((arg: ArgFn<{ taskId: number; after: number }>) =>
         qb
           .deleteFrom('task_logs')
           .where(
             'id',
             '=',
-            sql<number>`(select id from task_logs where task_id = ${arg('taskId')} order by id limit 1 offset ${arg('offset')})`,
+            sql<number>`(select id from task_logs where task_id = ${arg('taskId')} and id > ${arg('after')} order by id limit 1)`,
           ),
       ),
       readLog: exec.prepare((arg: ArgFn<{ taskId: number }>) =>
@@ -611,12 +616,18 @@ export class SqliteJobRepo implements JobRepo {
     const marker = `(log truncated: lines between the first ${head} and the latest ones were dropped)`;
     this.exec.transaction(() => {
       const counts = new Map<number, number>();
+      // The marker line's id per task, found once per batch: each dropped line is then one index seek.
+      const markers = new Map<number, number>();
       for (const line of lines) {
         const n = counts.get(line.taskId) ?? this.s.logCount.get({ taskId: line.taskId })?.n ?? 0;
         if (n >= maxLinesPerTask) {
-          // The line after the head becomes the marker (idempotent), the oldest line after it goes.
-          this.s.markLogLine.run({ taskId: line.taskId, offset: head, message: marker });
-          this.s.dropLogLine.run({ taskId: line.taskId, offset: head + 1 });
+          let markerId = markers.get(line.taskId);
+          if (markerId === undefined) {
+            markerId = this.s.logLineAt.get({ taskId: line.taskId, offset: head })?.id ?? 0;
+            this.s.markLogLine.run({ id: markerId, message: marker });
+            markers.set(line.taskId, markerId);
+          }
+          this.s.dropLogLineAfter.run({ taskId: line.taskId, after: markerId });
         }
         this.s.insertLog.run(line);
         counts.set(line.taskId, Math.min(maxLinesPerTask, n + 1));
