@@ -149,7 +149,7 @@ function download(url, file, signal) {
 async function throughput() {
   const latencyMs = 20;
   const bytes = 256 * 1024;
-  const perWorker = QUICK ? 20 : 60;
+  const perWorker = QUICK ? 20 : 150;
   const source = await startSource({ latencyMs, bytes });
   try {
     for (const workers of [1, 2, 4, 8]) {
