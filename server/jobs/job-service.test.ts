@@ -1,3 +1,11 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetaStore } from '../meta/meta-store.js';
@@ -123,6 +131,45 @@ describe('LocalJobService', () => {
     expect((await ended(jobs, e.id)).status).toBe('Stopped');
   });
 
+  it('a stop cuts a task streaming a blob mid-stream: the socket closes and the file stops growing', async () => {
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    let serverSawClose = false;
+    const source = createHttpServer((_req, res) => {
+      res.on('close', () => (serverSawClose = true));
+      const pump = () => {
+        while (!res.destroyed) if (!res.write(chunk)) return void res.once('drain', pump);
+      };
+      pump();
+    });
+    await new Promise<void>((r) => source.listen(0, '127.0.0.1', r));
+    const dir = await mkdtemp(join(tmpdir(), 'berth-stop-'));
+    const file = join(dir, 'blob');
+    try {
+      const { jobs } = setup();
+      jobs.define(
+        job('copy', async (ctx) => {
+          const { port } = source.address() as AddressInfo;
+          const res = await fetch(`http://127.0.0.1:${port}/blob`, { signal: ctx.signal });
+          await pipeline(Readable.fromWeb(res.body as never), createWriteStream(file), { signal: ctx.signal });
+        }),
+      );
+      await jobs.start();
+      const e = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'copy' }] });
+      await until(async () => ((await stat(file).catch(() => undefined))?.size ?? 0) > 8 * 1024 * 1024, '8 MiB copied');
+      const [task] = (await jobs.listTasks({ executionId: e.id }, { page: 1, pageSize: 1 })).items;
+      await jobs.stopTask(task!.id);
+      await until(async () => serverSawClose, 'the source connection to close');
+      const size = (await stat(file)).size;
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await stat(file)).size).toBe(size);
+      expect((await jobs.getTask(task!.id))?.status).toBe('Stopped');
+    } finally {
+      source.closeAllConnections();
+      source.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('stopping an execution stops its queued tasks (including retries waiting) in one go', async () => {
     const { jobs } = setup();
     let started = 0;
@@ -236,6 +283,24 @@ describe('LocalJobService', () => {
     expect(order).toEqual(['click']);
     await jobs.stopType('scan');
     release.forEach((r) => r());
+  });
+
+  it('a job type outside its time window starts nothing; background types take the configured window', async () => {
+    const now = new Date();
+    const h = (n: number) => String((now.getHours() + n + 24) % 24).padStart(2, '0');
+    // A window that closed an hour ago and opens again in an hour.
+    const closed = `${h(2)}:00-${h(-1)}:00`;
+    const { jobs } = setup({ backgroundWindow: closed });
+    let ran = 0;
+    jobs.define(job('nightly', async () => void ran++, { lane: 'background' }));
+    jobs.define(job('anytime', async () => void ran++, { lane: 'background', timeWindow: '00:00-24:00' }));
+    await jobs.start();
+    const e = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'nightly' }] });
+    const other = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'anytime' }] });
+    await ended(jobs, other.id);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(ran).toBe(1);
+    expect((await jobs.getExecution(e.id))?.status).toBe('Pending');
   });
 
   it('task logs are readable while the task runs, and progress of a one-task execution is the task’s', async () => {
