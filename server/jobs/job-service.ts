@@ -74,8 +74,9 @@ export class LocalJobService implements JobService {
   readonly #callbacks = new Map<string, (schedule: Schedule) => Promise<void>>();
   readonly #running = new Map<number, RunningTask>();
   /**
-   * Claimed ahead of a free slot (I/O-bound types only): when a task ends, the next one starts at once
-   * instead of after the next scheduling step's commit. At most twice the type's concurrency.
+   * Claimed ahead of a free slot (I/O-bound types outside the background lane): when a task ends, the
+   * next one starts at once instead of after the next scheduling step's commit. At most twice the
+   * type's concurrency.
    */
   readonly #ready = new Map<number, Task>();
   readonly #finished: FinishedAttempt[] = [];
@@ -460,7 +461,10 @@ export class LocalJobService implements JobService {
       if (this.#paused.has(d.type)) continue;
       const window = this.#windows.get(d.type);
       if (window && !insideWindow(window, now)) continue;
-      const ahead = d.cpuSlots === 0 ? 2 * d.concurrency : 0;
+      // Claiming ahead pays for short I/O-bound tasks (webhooks, replication copies). A task claimed
+      // ahead reads as Running before it starts, so long background work (GC, retention, scans) is
+      // claimed only when a slot is free.
+      const ahead = d.cpuSlots === 0 && d.lane !== 'background' ? 2 * d.concurrency : 0;
       const limit = d.concurrency + ahead - (heldByType.get(d.type) ?? 0);
       if (limit <= 0) continue;
       // Background work leaves one slot for interactive CPU work, so a scan backlog never takes them all.
