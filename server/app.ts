@@ -20,7 +20,7 @@ import { ManifestService } from './registry/manifest-service.js';
 import { UploadService } from './registry/upload-service.js';
 import { BlobStore } from './storage/blob-store.js';
 import { FilesystemDriver } from './storage/filesystem-driver.js';
-import { LocalJobService } from './jobs/job-service.js';
+import { LocalJobService, parseConcurrency } from './jobs/job-service.js';
 import { instanceId } from './jobs/instance-id.js';
 import { MemoryDriver } from './storage/memory-driver.js';
 import type { StorageDriver } from './storage/storage-driver.js';
@@ -47,6 +47,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
     historyPerVendor: config.jobs.historyPerVendor,
     maxLogLines: config.jobs.maxLogLines,
     backgroundWindow: config.jobs.backgroundWindow ?? null,
+    concurrency: parseConcurrency(config.jobs.concurrency),
   });
 
   await ensureInitialAdmin({ meta, dataDir: config.dataDir, password: secrets.adminPassword, log });

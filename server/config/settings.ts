@@ -47,6 +47,8 @@ export interface JobsConfig {
   maxLogLines: number;
   /** `HH:MM-HH:MM` (local time) in which background work (GC, scan-all, retention) starts; unset: any time. */
   backgroundWindow: string | undefined;
+  /** Per job type concurrency overrides, `retention=4,gc=1`; unset: each type's default. */
+  concurrency: string | undefined;
 }
 
 /** The directory `auth.mode: ldap` checks passwords against (Harbor's `ldap_*` settings). */
@@ -199,6 +201,13 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'integer', min: 100 },
     default: 10_000,
     description: 'Lines kept per task log.',
+  },
+  {
+    key: 'jobs.concurrency',
+    env: 'BERTH_JOBS_CONCURRENCY',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    description: 'Tasks of a job type run at once, per type: `retention=4,gc=1` (others keep their defaults).',
   },
   {
     key: 'jobs.backgroundWindow',

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MetaStore } from '../meta/meta-store.js';
 import { openSqliteMetaStore } from '../meta/sqlite/sqlite-meta-store.js';
-import { LocalJobService, type LocalJobServiceOptions } from './job-service.js';
+import { LocalJobService, parseConcurrency, type LocalJobServiceOptions } from './job-service.js';
 import { PermanentTaskError, type Execution, type JobDefinition, type TaskContext } from './job-types.js';
 
 const log = pino({ level: 'silent' });
@@ -283,6 +283,49 @@ describe('LocalJobService', () => {
     expect(order).toEqual(['click']);
     await jobs.stopType('scan');
     release.forEach((r) => r());
+  });
+
+  it('jobs.concurrency overrides a type’s concurrency', async () => {
+    expect(() => parseConcurrency('retention=0')).toThrow(/jobs.concurrency/);
+    expect(() => parseConcurrency('retention')).toThrow(/jobs.concurrency/);
+    expect(parseConcurrency(' retention=4, gc=1 ')).toEqual(
+      new Map([
+        ['retention', 4],
+        ['gc', 1],
+      ]),
+    );
+    const { jobs } = setup({ concurrency: parseConcurrency('wide=3') });
+    let running = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    jobs.define(
+      job(
+        'wide',
+        () =>
+          new Promise<void>((resolve) => {
+            most = Math.max(most, ++running);
+            release.push(() => {
+              running--;
+              resolve();
+            });
+          }),
+        { concurrency: 1, lane: 'background' },
+      ),
+    );
+    await jobs.start();
+    const e = await jobs.startExecution({
+      vendorType: 'T',
+      trigger: 'MANUAL',
+      tasks: Array.from({ length: 6 }, () => ({ jobType: 'wide' })),
+    });
+    await until(async () => release.length === 3, 'three tasks at once');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(most).toBe(3);
+    while ((await jobs.getExecution(e.id))?.endTime === null) {
+      release.splice(0).forEach((r) => r());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(most).toBe(3);
   });
 
   it('a job type outside its time window starts nothing; background types take the configured window', async () => {

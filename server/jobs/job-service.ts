@@ -39,6 +39,24 @@ export interface LocalJobServiceOptions {
   backgroundWindow?: string | null;
   /** How often to look for work another process queued, or retries that came due. */
   pollMs?: number;
+  /** Concurrency per job type, overriding the definitions' (`parseConcurrency`). */
+  concurrency?: ReadonlyMap<string, number>;
+}
+
+/** Reads `retention=4,gc=1`; throws `Invalid` naming the bad part. */
+export function parseConcurrency(text: string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const part of (text ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const m = /^([A-Za-z0-9_.-]+)\s*=\s*(\d{1,4})$/.exec(part);
+    if (!m || Number(m[2]) < 1) {
+      throw new Invalid('NAME_INVALID', `jobs.concurrency: "${part}" must look like retention=4 (at least 1)`);
+    }
+    out.set(m[1]!, Number(m[2]));
+  }
+  return out;
 }
 
 const LANE_ORDER: Record<Lane, number> = { interactive: 0, delivery: 1, background: 2 };
@@ -103,7 +121,9 @@ export class LocalJobService implements JobService {
     this.#log = options.log;
   }
 
-  define<P>(definition: JobDefinition<P>): void {
+  define<P>(given: JobDefinition<P>): void {
+    const override = this.#o.concurrency?.get(given.type);
+    const definition = override === undefined ? given : { ...given, concurrency: override };
     if (this.#definitions.has(definition.type)) throw new Error(`job type ${definition.type} is already defined`);
     if (definition.concurrency < 1) throw new Error(`job type ${definition.type} needs a concurrency of at least 1`);
     if (definition.cpuSlots > this.#o.cpuSlots) {
@@ -127,6 +147,10 @@ export class LocalJobService implements JobService {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    for (const type of this.#o.concurrency?.keys() ?? []) {
+      if (!this.#definitions.has(type))
+        this.#log.warn({ type }, 'jobs.concurrency names a job type that does not exist');
+    }
     const now = Date.now();
     const recovered = await this.#o.repo.reconcile(now, this.#o.owner);
     if (recovered.requeued + recovered.failed > 0) {
