@@ -123,17 +123,33 @@ export async function runGarbageCollection(ctx: TaskContext<GcParams>, deps: GcE
     }
     log.info(`${result.unlinked} repository blob links no artifact uses removed`);
     step(25);
+    // Mark and sweep run side by side, both in digest order: the sweep follows the mark, so the
+    // mark's queries overlap the sweep's waits on the disk. The sweep only ever sees rows the mark has
+    // passed, and the mark only moves forward, so nothing marked is missed.
     let marked = 0;
-    for (let after = ''; ;) {
-      signal.throwIfAborted();
-      const batch = await deps.meta.gc.markCandidates(cutoff, after, BATCH, new Date());
-      if (batch.last === null) break;
-      marked += batch.marked;
-      after = batch.last;
-    }
-    log.info(`${marked} blobs marked as candidates`);
-    step(35);
-    await sweepCandidates(ctx, deps, params.workers, result);
+    let markDone = false;
+    const marking = (async () => {
+      try {
+        for (let after = ''; ;) {
+          signal.throwIfAborted();
+          const batch = await deps.meta.gc.markCandidates(cutoff, after, BATCH, new Date());
+          if (batch.last === null) break;
+          marked += batch.marked;
+          after = batch.last;
+          // Let the sweep's I/O callbacks in between two marking transactions.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        log.info(`${marked} blobs marked as candidates`);
+      } finally {
+        markDone = true;
+      }
+    })();
+    // Both settle before the run ends, so a failure of one never leaves the other deleting unobserved.
+    const outcomes = await Promise.allSettled([
+      marking,
+      sweepCandidates(ctx, deps, params.workers, result, () => markDone),
+    ]);
+    for (const o of outcomes) if (o.status === 'rejected') throw o.reason;
     step(75);
     await sweepOrphans(ctx, deps, cutoff, params.workers, result);
     step(90);
@@ -184,11 +200,24 @@ async function deleteUntagged(ctx: TaskContext<GcParams>, deps: GcEngineDeps, cu
   }
 }
 
-async function sweepCandidates(ctx: TaskContext<GcParams>, deps: GcEngineDeps, workers: number, result: GcResult) {
+/** Sweeps candidates in digest order until the mark is done (`markDone`) and none is left. */
+async function sweepCandidates(
+  ctx: TaskContext<GcParams>,
+  deps: GcEngineDeps,
+  workers: number,
+  result: GcResult,
+  markDone: () => boolean,
+) {
   for (let after = ''; ;) {
     ctx.signal.throwIfAborted();
+    // Read before looking at the page: a page found empty after the mark ended is really the end.
+    const finished = markDone();
     const page = await deps.meta.gc.sweepable(after, BATCH);
-    if (page.length === 0) return;
+    if (page.length === 0) {
+      if (finished) return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      continue;
+    }
     after = page[page.length - 1]!.digest;
     // One transaction claims the page and one forgets it: a commit per blob would make a sweep of
     // 100,000 blobs take minutes of fsyncs.
