@@ -17,8 +17,9 @@ import { Invalid } from '../../core/errors.js';
  * qualifier, others in lexical order. A missing item compares as null: 0 for a number, the release
  * for a qualifier (so `1-rc` < `1` < `1-sp` and `1` < `1-xyz`).
  *
- * Maven 3.9 changed parts of this (a `CombinationItem` for `x1`-style qualifiers, MNG-7644); OSV,
- * GHSA and the POM reference follow the 3.x behaviour implemented here.
+ * Later Maven releases reworked parts of this (a `CombinationItem` for `x1`-style qualifiers);
+ * the POM reference still describes the behaviour implemented here, where code and reference
+ * disagree we follow the code (see the test).
  */
 type Item = { kind: 'number'; value: bigint } | { kind: 'qualifier'; value: string } | { kind: 'list'; items: Item[] };
 
