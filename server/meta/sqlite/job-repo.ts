@@ -10,12 +10,26 @@ import type {
   TaskFilter,
   Trigger,
 } from '../../jobs/job-types.js';
+import type { Filter } from '../list-query.js';
 import type { ArgFn, SqlExecutor } from './executor.js';
+import { listPage, type ListSpec } from './list-sql.js';
 import type { ExecutionsTable, SchedulesTable, TasksTable } from './schema-jobs.js';
 
 type ExecutionRow = Selectable<ExecutionsTable>;
 type TaskRowDb = Selectable<TasksTable>;
 type ScheduleRow = Selectable<SchedulesTable>;
+
+/** The columns a stop writes: final status, end time, lease released. */
+function stoppedAt(now: number) {
+  return {
+    status: 'Stopped',
+    status_message: 'stopped',
+    end_time: now,
+    update_time: now,
+    lease_owner: null,
+    lease_until: null,
+  };
+}
 
 const LEASE_LOST = 'the process running it stopped before it finished (lease expired)';
 
@@ -216,14 +230,7 @@ export class SqliteJobRepo implements JobRepo {
       stopOfExecution: exec.prepare((arg: ArgFn<{ id: number; now: number }>) =>
         qb
           .updateTable('tasks')
-          .set({
-            status: 'Stopped',
-            status_message: 'stopped',
-            end_time: arg('now'),
-            update_time: arg('now'),
-            lease_owner: null,
-            lease_until: null,
-          })
+          .set(stoppedAt(arg('now')))
           .where('execution_id', '=', arg('id'))
           .where('status', 'in', ['Pending', 'Running']),
       ),
@@ -241,14 +248,7 @@ export class SqliteJobRepo implements JobRepo {
       stopOne: exec.prepare((arg: ArgFn<{ id: number; now: number }>) =>
         qb
           .updateTable('tasks')
-          .set({
-            status: 'Stopped',
-            status_message: 'stopped',
-            end_time: arg('now'),
-            update_time: arg('now'),
-            lease_owner: null,
-            lease_until: null,
-          })
+          .set(stoppedAt(arg('now')))
           .where('id', '=', arg('id'))
           .where('status', 'in', ['Pending', 'Running']),
       ),
@@ -258,14 +258,7 @@ export class SqliteJobRepo implements JobRepo {
       stopOfType: exec.prepare((arg: ArgFn<{ jobType: string; now: number }>) =>
         qb
           .updateTable('tasks')
-          .set({
-            status: 'Stopped',
-            status_message: 'stopped',
-            end_time: arg('now'),
-            update_time: arg('now'),
-            lease_owner: null,
-            lease_until: null,
-          })
+          .set(stoppedAt(arg('now')))
           .where('job_type', '=', arg('jobType'))
           .where('status', 'in', ['Pending', 'Running'])
           .returning('execution_id'),
@@ -662,18 +655,15 @@ export class SqliteJobRepo implements JobRepo {
     filter: ExecutionFilter,
     page: { offset: number; limit: number },
   ): Promise<{ items: Execution[]; total: number }> {
-    let q = this.exec.qb.selectFrom('executions');
-    if (filter.vendorType !== undefined) q = q.where('vendor_type', '=', filter.vendorType);
-    if (filter.vendorId !== undefined) q = q.where('vendor_id', '=', filter.vendorId);
-    if (filter.projectId !== undefined) q = q.where('project_id', '=', filter.projectId);
-    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-    if (filter.trigger !== undefined) q = q.where('trigger', '=', filter.trigger);
-    const count = q.select(sql<number>`count(*)`.as('n')).compile();
-    const rows = q.selectAll().orderBy('id', 'desc').limit(page.limit).offset(page.offset).compile();
-    return this.exec.guard(() => ({
-      total: (this.exec.db.prepare(count.sql).get(...count.parameters) as { n: number }).n,
-      items: (this.exec.db.prepare(rows.sql).all(...rows.parameters) as ExecutionRow[]).map(toExecution),
-    }));
+    const filters = exactFilters({
+      vendor_type: filter.vendorType,
+      vendor_id: filter.vendorId,
+      project_id: filter.projectId,
+      status: filter.status,
+      trigger: filter.trigger,
+    });
+    const base = this.exec.qb.selectFrom('executions').selectAll();
+    return listPage(this.exec, base, { filters, sort: [], ...page }, EXECUTION_LIST, toExecution);
   }
 
   async getTask(id: number): Promise<Task | undefined> {
@@ -685,16 +675,13 @@ export class SqliteJobRepo implements JobRepo {
     filter: TaskFilter,
     page: { offset: number; limit: number },
   ): Promise<{ items: Task[]; total: number }> {
-    let q = this.exec.qb.selectFrom('tasks');
-    if (filter.executionId !== undefined) q = q.where('execution_id', '=', filter.executionId);
-    if (filter.jobType !== undefined) q = q.where('job_type', '=', filter.jobType);
-    if (filter.status !== undefined) q = q.where('status', '=', filter.status);
-    const count = q.select(sql<number>`count(*)`.as('n')).compile();
-    const rows = q.selectAll().orderBy('id', 'asc').limit(page.limit).offset(page.offset).compile();
-    return this.exec.guard(() => ({
-      total: (this.exec.db.prepare(count.sql).get(...count.parameters) as { n: number }).n,
-      items: (this.exec.db.prepare(rows.sql).all(...rows.parameters) as TaskRowDb[]).map(toTask),
-    }));
+    const filters = exactFilters({
+      execution_id: filter.executionId,
+      job_type: filter.jobType,
+      status: filter.status,
+    });
+    const base = this.exec.qb.selectFrom('tasks').selectAll();
+    return listPage(this.exec, base, { filters, sort: [], ...page }, TASK_LIST, toTask);
   }
 
   async trimHistory(vendorType: string, vendorId: number, keep: number): Promise<number> {
@@ -752,6 +739,35 @@ export class SqliteJobRepo implements JobRepo {
   async claimSchedule(id: number, expected: number, next: number | null, now: number): Promise<boolean> {
     return this.exec.transaction(() => this.s.claimSchedule.run({ id, expected, next, now }) > 0);
   }
+}
+
+const EXECUTION_LIST: ListSpec = {
+  keys: {
+    vendor_type: { column: 'vendor_type', type: 'text' },
+    vendor_id: { column: 'vendor_id', type: 'number' },
+    project_id: { column: 'project_id', type: 'number' },
+    status: { column: 'status', type: 'text' },
+    trigger: { column: 'trigger', type: 'text' },
+  },
+  sortable: {},
+  defaultSort: [{ column: 'id', desc: true }],
+};
+
+const TASK_LIST: ListSpec = {
+  keys: {
+    execution_id: { column: 'execution_id', type: 'number' },
+    job_type: { column: 'job_type', type: 'text' },
+    status: { column: 'status', type: 'text' },
+  },
+  sortable: {},
+  defaultSort: [{ column: 'id', desc: false }],
+};
+
+/** Exact-match filters for the keys that are set. */
+function exactFilters(values: Record<string, string | number | undefined>): Filter[] {
+  return Object.entries(values).flatMap(([key, value]) =>
+    value === undefined ? [] : [{ key, kind: 'exact' as const, value }],
+  );
 }
 
 function isFinal(status: string): boolean {
