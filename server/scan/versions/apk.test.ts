@@ -1,36 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readVersionVectors, relationOf, type Relation } from '../../../test/fixtures/version-vectors.js';
 import { compareApk } from './apk.js';
-
-type Relation = '<' | '=' | '>';
-interface Vector {
-  file: string;
-  line: number;
-  text: string;
-  a: string;
-  relation: Relation;
-  b: string;
-}
-
-/**
- * `a <op> b` per line; `#` starts a comment, on its own line (alpine-versions.txt) or after a vector
- * (apk-tools-version.data: `1.0 < 1.0bc\t\t# invalid. do string sort`); blank lines skipped. Anything
- * else fails the test.
- */
-function readVectors(file: string): Vector[] {
-  const text = readFileSync(new URL(`../../../test/fixtures/versions/${file}`, import.meta.url), 'utf8');
-  const vectors: Vector[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const body = raw.replace(/#.*$/, '').trim();
-    if (body === '') return;
-    const m = /^(\S+)\s+([<=>])\s+(\S+)$/.exec(body);
-    if (!m) throw new Error(`${file}:${index + 1}: not a vector: ${raw}`);
-    vectors.push({ file, line: index + 1, text: body, a: m[1]!, relation: m[2] as Relation, b: m[3]! });
-  });
-  return vectors;
-}
-
-const relationOf = (n: number): Relation => (n < 0 ? '<' : n > 0 ? '>' : '=');
 
 /**
  * alpine-versions.txt vectors whose relation the current apk-tools (3.x `src/version.c`) does not give,
@@ -89,8 +59,8 @@ const OWN_VECTORS = [
 ];
 
 describe('compareApk', () => {
-  const alpine = readVectors('alpine-versions.txt');
-  const apkTools = readVectors('apk-tools-version.data');
+  const alpine = readVersionVectors('alpine-versions.txt');
+  const apkTools = readVersionVectors('apk-tools-version.data');
   const own = OWN_VECTORS.map((text) => {
     const [a, relation, b] = text.split(' ') as [string, Relation, string];
     return { file: 'own', line: 0, text, a, relation, b };

@@ -1,31 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  readVersionVectors,
+  relationOf,
+  type Relation,
+  type VersionVector,
+} from '../../../test/fixtures/version-vectors.js';
 import { Invalid } from '../../core/errors.js';
 import { compareDpkg, parseDpkgVersion } from './dpkg.js';
-
-type Relation = '<' | '=' | '>';
-interface Vector {
-  line: number;
-  a: string;
-  relation: Relation;
-  b: string;
-}
-
-/** `a <op> b` per line; `#` starts a comment; blank lines skipped. Anything else fails the test. */
-function readVectors(file: string): Vector[] {
-  const text = readFileSync(new URL(`../../../test/fixtures/versions/${file}`, import.meta.url), 'utf8');
-  const vectors: Vector[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const body = raw.replace(/#.*$/, '').trim();
-    if (body === '') return;
-    const m = /^(\S+)\s+([<=>])\s+(\S+)$/.exec(body);
-    if (!m) throw new Error(`${file}:${index + 1}: not a vector: ${raw}`);
-    vectors.push({ line: index + 1, a: m[1]!, relation: m[2] as Relation, b: m[3]! });
-  });
-  return vectors;
-}
-
-const relationOf = (n: number): Relation => (n < 0 ? '<' : n > 0 ? '>' : '=');
 
 /** Vectors checked against `dpkg --compare-versions` (dpkg 1.21.22) when they were written. */
 const OWN_VECTORS = [
@@ -55,13 +36,13 @@ const OWN_VECTORS = [
   'a1.0 > 1.0',
 ];
 
-function ownVector(text: string): Vector {
+function ownVector(text: string): VersionVector {
   const [a, relation, b] = text.split(' ') as [string, Relation, string];
-  return { line: 0, a, relation, b };
+  return { file: 'own', line: 0, text, a, relation, b };
 }
 
 describe('compareDpkg', () => {
-  const fixture = readVectors('debian-versions.txt');
+  const fixture = readVersionVectors('debian-versions.txt');
   const all = [...fixture, ...OWN_VECTORS.map(ownVector)];
 
   it('reads every vector of debian-versions.txt', () => {

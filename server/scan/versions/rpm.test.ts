@@ -1,31 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import {
+  readVersionVectors,
+  relationOf,
+  type Relation,
+  type VersionVector,
+} from '../../../test/fixtures/version-vectors.js';
 import { Invalid } from '../../core/errors.js';
 import { compareRpm } from './rpm.js';
-
-type Relation = '<' | '=' | '>';
-interface Vector {
-  line: number;
-  a: string;
-  relation: Relation;
-  b: string;
-}
-
-/** `a <op> b` per line; `#` starts a comment; blank lines skipped. Anything else fails the test. */
-function readVectors(file: string): Vector[] {
-  const text = readFileSync(new URL(`../../../test/fixtures/versions/${file}`, import.meta.url), 'utf8');
-  const vectors: Vector[] = [];
-  text.split('\n').forEach((raw, index) => {
-    const body = raw.replace(/#.*$/, '').trim();
-    if (body === '') return;
-    const m = /^(\S+)\s+([<=>])\s+(\S+)$/.exec(body);
-    if (!m) throw new Error(`${file}:${index + 1}: not a vector: ${raw}`);
-    vectors.push({ line: index + 1, a: m[1]!, relation: m[2] as Relation, b: m[3]! });
-  });
-  return vectors;
-}
-
-const relationOf = (n: number): Relation => (n < 0 ? '<' : n > 0 ? '>' : '=');
 
 /**
  * Vectors checked against rpm 4.18's Python bindings (`rpm.ver(a)` compared with `rpm.ver(b)`) when
@@ -63,13 +44,13 @@ const OWN_VECTORS = [
   '2:1.0 < 10:0.1',
 ];
 
-function ownVector(text: string): Vector {
+function ownVector(text: string): VersionVector {
   const [a, relation, b] = text.split(' ') as [string, Relation, string];
-  return { line: 0, a, relation, b };
+  return { file: 'own', line: 0, text, a, relation, b };
 }
 
 describe('compareRpm', () => {
-  const fixture = readVectors('redhat-versions.txt');
+  const fixture = readVersionVectors('redhat-versions.txt');
   const all = [...fixture, ...OWN_VECTORS.map(ownVector)];
 
   it('reads every vector of redhat-versions.txt', () => {

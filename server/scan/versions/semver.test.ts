@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readVersionVectors } from '../../../test/fixtures/version-vectors.js';
 import { Invalid } from '../../core/errors.js';
 import { randomInt, seededRandom } from '../../../test/fixtures/random.js';
 import { compareCargo, compareGo, compareNpm, compareSemver, parseSemver } from './semver.js';
-
-const FIXTURE = new URL('../../../test/fixtures/versions/semver-versions.txt', import.meta.url);
 
 interface Vector {
   line: number;
@@ -13,24 +11,14 @@ interface Vector {
   expected: -1 | 0 | 1;
 }
 
-/**
- * osv-scalibr's format: one `a <op> b` per line with op `<`, `>` or `=`; blank lines; `//` comment
- * lines (the shared README says `#`, the file itself uses `//`, so both are skipped). Any other line
- * fails the test, so a changed format cannot silently drop vectors.
- */
+/** osv-scalibr's file uses `//` comment lines (the shared README says `#`); the reader skips both. */
 function readVectors(): Vector[] {
-  const vectors: Vector[] = [];
-  readFileSync(FIXTURE, 'utf8')
-    .split('\n')
-    .forEach((raw, index) => {
-      const text = raw.trim();
-      if (text === '' || text.startsWith('//') || text.startsWith('#')) return;
-      const match = /^(\S+) ([<>=]) (\S+)$/.exec(text);
-      if (!match) throw new Error(`semver-versions.txt:${index + 1}: unreadable line ${JSON.stringify(raw)}`);
-      const [, a = '', op, b = ''] = match;
-      vectors.push({ line: index + 1, a, b, expected: op === '<' ? -1 : op === '>' ? 1 : 0 });
-    });
-  return vectors;
+  return readVersionVectors('semver-versions.txt').map(({ line, a, b, relation }) => ({
+    line,
+    a,
+    b,
+    expected: relation === '<' ? -1 : relation === '>' ? 1 : 0,
+  }));
 }
 
 describe('compareSemver against osv-scalibr semantic/testdata/semver-versions.txt', () => {
