@@ -14,6 +14,25 @@ export default tseslint.config(
     },
   },
   {
+    // The portal runs in the browser and reaches the server only through its public HTTP API.
+    files: ['renderer/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/server/**'], message: 'The portal talks to the server over HTTP only.' },
+            {
+              group: ['**/electron/**', '!**/electron/bridge-contract'],
+              message: 'Only the bridge contract (types) is shared with the desktop shell.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The server is the product and runs on plain Node: it must never reach into the desktop shell.
     files: ['server/**/*.ts'],
     rules: {

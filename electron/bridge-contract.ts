@@ -1,0 +1,9 @@
+/** What the desktop app's preload script exposes to the portal as `window.berthDesktop`. Types only. */
+export interface BerthDesktopBridge {
+  /** The one-time sign-in token for the local owner; null after the first call. */
+  takeLoginToken(): Promise<string | null>;
+  /** Opens an http(s) URL in the OS browser. */
+  openExternal(url: string): Promise<void>;
+  readonly platform: string;
+  readonly version: string;
+}

@@ -1,0 +1,177 @@
+import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { App as AntApp, ConfigProvider, Flex, Result, Button, Spin, theme } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, Outlet, RouterProvider, createBrowserRouter, useLocation } from 'react-router';
+import { desktopBridge } from './desktop';
+import { AppLayout } from './layout/app-layout';
+import { startLiveEvents } from './live/live-events';
+import { AuditLogPage } from './pages/audit/audit-log-page';
+import { DashboardPage } from './pages/dashboard/dashboard-page';
+import { GcPage } from './pages/gc/gc-page';
+import { JobsPage } from './pages/jobs/jobs-page';
+import { ProjectDetailPage } from './pages/projects/project-detail-page';
+import { ProjectListPage } from './pages/projects/project-list-page';
+import { ArtifactPage } from './pages/repositories/artifact-page';
+import { RepositoryListPage } from './pages/repositories/repository-list-page';
+import { RepositoryPage } from './pages/repositories/repository-page';
+import { SettingsPage } from './pages/settings/settings-page';
+import { SignInPage } from './pages/sign-in/sign-in-page';
+import { UsersPage } from './pages/users/users-page';
+import { paths } from './routes';
+import { usePreferences } from './stores/preferences';
+import { useSession } from './stores/session';
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 10_000,
+      // Live events keep pages current; a 4xx will not get better by asking again.
+      retry: (count, error) => count < 2 && !(error && 'status' in error && Number(error.status) < 500),
+      refetchOnWindowFocus: false,
+    },
+  },
+  queryCache: new QueryCache(),
+});
+
+function RequireSession() {
+  const state = useSession((s) => s.state);
+  const location = useLocation();
+  useEffect(() => {
+    if (state.status !== 'signed-in') return;
+    return startLiveEvents(queryClient);
+  }, [state.status]);
+  if (state.status === 'unknown') return <FullPageSpinner />;
+  if (state.status === 'signed-out') {
+    queryClient.clear();
+    return <Navigate to={paths.signIn} replace state={{ from: location.pathname + location.search }} />;
+  }
+  return <Outlet />;
+}
+
+function SignInRoute() {
+  const state = useSession((s) => s.state);
+  const location = useLocation();
+  if (state.status === 'unknown') return <FullPageSpinner />;
+  if (state.status === 'signed-in') {
+    const from = (location.state as { from?: string } | null)?.from;
+    return <Navigate to={from && from !== paths.signIn ? from : paths.dashboard} replace />;
+  }
+  return <SignInPage />;
+}
+
+function FullPageSpinner() {
+  return (
+    <Flex align="center" justify="center" style={{ minHeight: '100vh' }}>
+      <Spin size="large" />
+    </Flex>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  return (
+    <Result
+      status="404"
+      title="404"
+      subTitle={t('notFound')}
+      extra={
+        <Link to={paths.dashboard}>
+          <Button type="primary">{t('backHome')}</Button>
+        </Link>
+      }
+    />
+  );
+}
+
+const router = createBrowserRouter([
+  { path: paths.signIn, element: <SignInRoute /> },
+  {
+    element: <RequireSession />,
+    children: [
+      {
+        element: <AppLayout />,
+        children: [
+          { index: true, element: <DashboardPage /> },
+          { path: 'projects', element: <ProjectListPage /> },
+          { path: 'projects/:projectName/repositories/:repositoryName', element: <RepositoryPage /> },
+          {
+            path: 'projects/:projectName/repositories/:repositoryName/artifacts/:reference',
+            element: <ArtifactPage />,
+          },
+          { path: 'projects/:projectName/:tab?', element: <ProjectDetailPage /> },
+          { path: 'repositories', element: <RepositoryListPage /> },
+          { path: 'jobs', element: <JobsPage /> },
+          { path: 'gc', element: <GcPage /> },
+          { path: 'users', element: <UsersPage /> },
+          { path: 'audit-logs', element: <AuditLogPage /> },
+          { path: 'settings', element: <SettingsPage /> },
+          { path: '*', element: <NotFound /> },
+        ],
+      },
+    ],
+  },
+]);
+
+const darkQuery = typeof window !== 'undefined' ? window.matchMedia('(prefers-color-scheme: dark)') : undefined;
+function useSystemDark(): boolean {
+  return useSyncExternalStore(
+    (notify) => {
+      darkQuery?.addEventListener('change', notify);
+      return () => darkQuery?.removeEventListener('change', notify);
+    },
+    () => darkQuery?.matches ?? false,
+  );
+}
+
+export function App() {
+  const choice = usePreferences((s) => s.theme);
+  const language = usePreferences((s) => s.language);
+  const systemDark = useSystemDark();
+  const dark = choice === 'dark' || (choice === 'system' && systemDark);
+  const { i18n } = useTranslation();
+
+  useEffect(() => {
+    if (i18n.language !== language) void i18n.changeLanguage(language);
+    document.documentElement.lang = language;
+  }, [i18n, language]);
+
+  useEffect(() => {
+    const restore = useSession.getState().restore;
+    const bridge = desktopBridge();
+    // The desktop app's owner is signed in by a one-time token from the main process; anywhere
+    // else (or once the token is spent) the session cookie decides.
+    void (async () => {
+      const token = bridge ? await bridge.takeLoginToken().catch(() => null) : null;
+      if (token) {
+        try {
+          await useSession.getState().signInWithDesktopToken(token);
+          return;
+        } catch {
+          // fall back to whatever session the cookie holds
+        }
+      }
+      await restore();
+    })();
+  }, []);
+
+  const themeConfig = useMemo(
+    () => ({
+      algorithm: dark ? theme.darkAlgorithm : theme.defaultAlgorithm,
+      token: { colorPrimary: '#1668dc', borderRadius: 8 },
+    }),
+    [dark],
+  );
+
+  return (
+    <ConfigProvider theme={themeConfig} locale={language === 'zh-CN' ? zhCN : enUS}>
+      <AntApp>
+        <QueryClientProvider client={queryClient}>
+          <RouterProvider router={router} />
+        </QueryClientProvider>
+      </AntApp>
+    </ConfigProvider>
+  );
+}
