@@ -1,5 +1,5 @@
 import { CheckOutlined, CopyOutlined } from '@ant-design/icons';
-import { Button, Tooltip, message } from 'antd';
+import { App, Button, Tooltip } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 
@@ -14,6 +14,7 @@ export function CopyButton({
   size?: 'small' | 'middle';
 }) {
   const { t } = useTranslation();
+  const { message } = App.useApp();
   const [done, setDone] = useState(false);
   const copy = async () => {
     try {
