@@ -8,6 +8,7 @@ import { LdapProvider } from './auth/ldap-provider.js';
 import { TokenService } from './auth/token-service.js';
 import type { Config } from './config/settings.js';
 import { EventBus } from './core/events.js';
+import { installDesktopHooks, type DesktopOptions } from './desktop/desktop-hooks.js';
 import { registerRetention } from './gc/retention-job.js';
 import { berthVersion } from './http/api/berth-version.js';
 import { buildHttpApp } from './http/http-app.js';
@@ -29,7 +30,12 @@ import type { StorageDriver } from './storage/storage-driver.js';
  * The composition root: config → storage → metadata → services → HTTP. Every seam's implementation
  * is chosen here, explicitly; nothing registers itself by being imported.
  */
-export async function composeApp(config: Config, log: Logger, secrets: { adminPassword?: string | undefined } = {}) {
+export async function composeApp(
+  config: Config,
+  log: Logger,
+  secrets: { adminPassword?: string | undefined } = {},
+  desktopOptions: DesktopOptions = {},
+) {
   const driver = await openStorage(config);
   const blobs = new BlobStore(driver);
   await mkdir(config.dataDir, { recursive: true });
@@ -118,6 +124,7 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
   const http = await buildHttpApp({
     log,
     auth,
+    portal: { dir: config.portal.dir },
     api: {
       meta,
       events,
@@ -149,13 +156,15 @@ export async function composeApp(config: Config, log: Logger, secrets: { adminPa
       audit,
     },
   });
+  // The desktop shell's hooks cost one hook per request and an unused route on a headless server.
+  const desktop = await installDesktopHooks({ http, auth, jobs, audit, options: desktopOptions });
   /** Periodic clean-up: stale upload sessions, and staging files a crash left behind. */
   const purgeStale = async (cutoff: Date): Promise<number> => {
     const purged = await uploads.purgeStale(cutoff);
     if (driver instanceof FilesystemDriver) await driver.removeStaleTempFiles();
     return purged;
   };
-  return { http, meta, events, audit, jobs, purgeStale };
+  return { http, meta, events, audit, jobs, desktop, purgeStale };
 }
 
 /** The identity provider for `auth.mode` (none for `db`: the local database is the Authenticator's own). */

@@ -3,8 +3,10 @@ import pino, { type Logger } from 'pino';
 import { composeApp } from './app.js';
 import { loadConfig, parseListen, type ConfigInput } from './config/load-config.js';
 import type { Config } from './config/settings.js';
+import type { DesktopHooks, DesktopOptions } from './desktop/desktop-hooks.js';
 
 export type { Config } from './config/settings.js';
+export type { DesktopActivity, DesktopHooks, DesktopOptions, DrainOptions } from './desktop/desktop-hooks.js';
 export { loadConfig, readConfigFile, ConfigError } from './config/load-config.js';
 
 export interface ServerOptions {
@@ -14,6 +16,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** The first admin's password, used only when the database has no `admin` yet (the CLI passes `BERTH_ADMIN_PASSWORD`). */
   adminPassword?: string;
+  /** Options of the desktop shell's hooks (a clock for tests). */
+  desktop?: DesktopOptions;
 }
 
 export interface BerthServer {
@@ -24,6 +28,8 @@ export interface BerthServer {
   listen(): Promise<string>;
   /** Stops accepting requests, lets running ones (uploads) finish within the shutdown timeout, releases files. */
   close(): Promise<void>;
+  /** What the Electron shell needs: one-time sign-in tokens, activity, pausing background jobs. */
+  readonly desktop: DesktopHooks;
   /** Sends a request without a socket (tests, the desktop shell). */
   inject: Awaited<ReturnType<typeof composeApp>>['http']['inject'];
 }
@@ -45,9 +51,12 @@ export class ListenError extends Error {
 export async function createServer(options: ServerOptions = {}): Promise<BerthServer> {
   const config = loadConfig({ overrides: options.config as ConfigInput | undefined });
   const log = options.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
-  const { http, meta, audit, jobs, purgeStale } = await composeApp(config, log, {
-    adminPassword: options.adminPassword,
-  });
+  const { http, meta, audit, jobs, desktop, purgeStale } = await composeApp(
+    config,
+    log,
+    { adminPassword: options.adminPassword },
+    options.desktop,
+  );
   audit.startRetention({
     retentionMs: config.audit.retentionMs,
     maxRows: config.audit.maxRows,
@@ -67,6 +76,7 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
 
   return {
     config,
+    desktop,
     get url() {
       return url;
     },
