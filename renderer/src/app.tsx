@@ -2,25 +2,39 @@ import { QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-qu
 import { App as AntApp, ConfigProvider, Flex, Result, Button, Spin, theme } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { lazy, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, RouterProvider, createBrowserRouter, useLocation } from 'react-router';
 import { desktopBridge } from './desktop';
 import { AppLayout } from './layout/app-layout';
 import { startLiveEvents } from './live/live-events';
-import { AuditLogPage } from './pages/audit/audit-log-page';
-import { DashboardPage } from './pages/dashboard/dashboard-page';
-import { GcPage } from './pages/gc/gc-page';
-import { JobsPage } from './pages/jobs/jobs-page';
-import { ProjectDetailPage } from './pages/projects/project-detail-page';
-import { ProjectListPage } from './pages/projects/project-list-page';
-import { ArtifactPage } from './pages/repositories/artifact-page';
-import { RepositoryListPage } from './pages/repositories/repository-list-page';
-import { RepositoryPage } from './pages/repositories/repository-page';
-import { SettingsPage } from './pages/settings/settings-page';
 import { SignInPage } from './pages/sign-in/sign-in-page';
-import { UsersPage } from './pages/users/users-page';
 import { paths } from './routes';
+
+// Each page is its own chunk: the sign-in page loads without the charts and tables behind it.
+const AuditLogPage = lazy(() => import('./pages/audit/audit-log-page').then((m) => ({ default: m.AuditLogPage })));
+const DashboardPage = lazy(() =>
+  import('./pages/dashboard/dashboard-page').then((m) => ({ default: m.DashboardPage })),
+);
+const GcPage = lazy(() => import('./pages/gc/gc-page').then((m) => ({ default: m.GcPage })));
+const JobsPage = lazy(() => import('./pages/jobs/jobs-page').then((m) => ({ default: m.JobsPage })));
+const ProjectDetailPage = lazy(() =>
+  import('./pages/projects/project-detail-page').then((m) => ({ default: m.ProjectDetailPage })),
+);
+const ProjectListPage = lazy(() =>
+  import('./pages/projects/project-list-page').then((m) => ({ default: m.ProjectListPage })),
+);
+const ArtifactPage = lazy(() =>
+  import('./pages/repositories/artifact-page').then((m) => ({ default: m.ArtifactPage })),
+);
+const RepositoryListPage = lazy(() =>
+  import('./pages/repositories/repository-list-page').then((m) => ({ default: m.RepositoryListPage })),
+);
+const RepositoryPage = lazy(() =>
+  import('./pages/repositories/repository-page').then((m) => ({ default: m.RepositoryPage })),
+);
+const SettingsPage = lazy(() => import('./pages/settings/settings-page').then((m) => ({ default: m.SettingsPage })));
+const UsersPage = lazy(() => import('./pages/users/users-page').then((m) => ({ default: m.UsersPage })));
 import { usePreferences } from './stores/preferences';
 import { useSession } from './stores/session';
 

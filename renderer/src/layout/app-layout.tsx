@@ -10,7 +10,8 @@ import {
   TeamOutlined,
   UserOutlined,
 } from '@ant-design/icons';
-import { Badge, Button, Dropdown, Flex, Layout, Menu, Tooltip, Typography, theme } from 'antd';
+import { Badge, Button, Dropdown, Flex, Layout, Menu, Spin, Tooltip, Typography, theme } from 'antd';
+import { Suspense } from 'react';
 import type { ItemType } from 'antd/es/menu/interface';
 import { useTranslation } from 'react-i18next';
 import { Link, Outlet, useLocation } from 'react-router';
@@ -125,7 +126,15 @@ export function AppLayout() {
           </Flex>
         </Layout.Header>
         <Layout.Content style={{ padding: 24, maxWidth: 1600, width: '100%', marginInline: 'auto' }}>
-          <Outlet />
+          <Suspense
+            fallback={
+              <Flex justify="center" style={{ padding: 64 }}>
+                <Spin />
+              </Flex>
+            }
+          >
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>
