@@ -116,6 +116,7 @@ async function serve(config: Config, adminPassword: string | undefined): Promise
     }
     throw err;
   }
+  process.stderr.write(welcome(server.url, config.dataDir));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
@@ -184,4 +185,24 @@ function redact(config: Config): unknown {
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/**
+ * The lines a person reads after `berth serve` (the JSON log is for machines): where the portal is
+ * and what to type into `docker login`. A wildcard listen address is shown as loopback, which is
+ * what a browser on the same machine can open.
+ */
+export function welcome(url: string, dataDir: string): string {
+  const shown = new URL(url);
+  if (shown.hostname === '0.0.0.0' || shown.hostname === '[::]') shown.hostname = '127.0.0.1';
+  const base = shown.toString().replace(/\/$/, '');
+  return [
+    '',
+    'Berth is running.',
+    `  Portal:    ${base}/  (open it in a browser)`,
+    `  Registry:  ${shown.host}  (docker login ${shown.host})`,
+    `  Data:      ${dataDir}`,
+    '',
+    '',
+  ].join('\n');
 }

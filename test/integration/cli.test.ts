@@ -145,6 +145,9 @@ describe('berth CLI', () => {
     expect(res.headers.range).toBe(`0-${chunk.length * 2 - 1}`);
     const result = await proc.done;
     expect(result.code).toBe(0);
+    // What a newcomer reads: the address to open, and what to give `docker login`.
+    expect(result.err).toContain(`Portal:    http://127.0.0.1:${port}/`);
+    expect(result.err).toContain(`docker login 127.0.0.1:${port}`);
   });
 });
 
