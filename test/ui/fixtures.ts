@@ -1,0 +1,69 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { startBerthServer, UI_ADMIN, type BerthServer } from './support/berth-server.js';
+import { createImagePusher, type ImagePusher } from './support/images.js';
+import { SignInPage } from './pages/sign-in-page.js';
+import { AppShell } from './pages/app-shell.js';
+
+/**
+ * Every spec imports `test` from here. Each worker runs its own `berth serve` (fresh data dir) and
+ * its own skopeo sandbox; each test gets a fresh browser context whose origin may use the clipboard.
+ */
+
+interface WorkerFixtures {
+  berth: BerthServer;
+  images: ImagePusher;
+}
+
+interface TestFixtures {
+  /** A page signed in as the admin through the sign-in form, on the dashboard. */
+  signedIn: AppShell;
+}
+
+export const test = base.extend<TestFixtures, WorkerFixtures>({
+  berth: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
+    async ({}, use) => {
+      // GC's time window at 0: what a test just made unreferenced is what a GC may free.
+      const server = await startBerthServer({ env: { BERTH_GC_WINDOW: '0' } });
+      await use(server);
+      await server.stop();
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  images: [
+    async ({ berth }, use) => {
+      const pusher = await createImagePusher(berth, UI_ADMIN);
+      await use(pusher);
+      await pusher.cleanup();
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  baseURL: async ({ berth }, use) => {
+    await use(berth.url);
+  },
+  context: async ({ context, berth }, use) => {
+    // The copy buttons write with navigator.clipboard; the tests read back what they wrote.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: berth.url });
+    await use(context);
+  },
+  page: async ({ page }, use, testInfo) => {
+    // A page that throws is broken even when the assertions pass: fail the test and say why.
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await use(page);
+    if (testInfo.status === testInfo.expectedStatus) {
+      expect(errors, 'uncaught errors in the page').toEqual([]);
+    }
+  },
+  signedIn: async ({ page }, use) => {
+    const signIn = new SignInPage(page);
+    await signIn.open();
+    await signIn.signIn(UI_ADMIN.username, UI_ADMIN.password);
+    const shell = new AppShell(page);
+    await shell.expectSignedIn(UI_ADMIN.username);
+    await use(shell);
+  },
+});
+
+export { expect, UI_ADMIN };
+export type { Page };
