@@ -48,4 +48,30 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The desktop shell's logic takes Electron's API as an argument (shell-types.ts) so it runs under
+    // test without the Electron binary; only the entry points load the real module.
+    files: ['electron/**/*.ts', 'electron/**/*.cts'],
+    ignores: ['electron/main.ts', 'electron/preload.cts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              allowTypeImports: true,
+              message: 'only electron/main.ts and electron/preload.cts load Electron; take it as an argument.',
+            },
+          ],
+          patterns: [{ group: ['**/renderer/**', 'renderer/*'], message: 'the shell talks to the portal over IPC.' }],
+        },
+      ],
+    },
+  },
+  {
+    // A sandboxed preload is CommonJS: `import x = require()` is how TypeScript writes that.
+    files: ['electron/preload.cts'],
+    rules: { '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }] },
+  },
 );
