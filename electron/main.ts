@@ -2,6 +2,7 @@
  * The Electron main process: wires Electron's real modules into the desktop shell
  * (`desktop-app.ts`). Everything that decides anything lives there, under test; this file only adapts.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, Tray, app, clipboard, dialog, ipcMain, shell } from 'electron';
 import { startDesktopShell } from './desktop-app.js';
@@ -9,6 +10,10 @@ import { startDesktopShell } from './desktop-app.js';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // dist/electron/main.js → resources/ at the package root (inside app.asar when packaged).
 const resource = (name: string) => here(`../../resources/${name}`);
+
+// Unpackaged (`npm start`) Electron names the app after package.json's "name" ("berth"), packaged after
+// productName ("Berth"): one user-data directory for both, so the registry's data does not depend on it.
+app.setPath('userData', join(app.getPath('appData'), 'Berth'));
 
 startDesktopShell(
   {
