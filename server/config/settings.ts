@@ -33,6 +33,8 @@ export interface Config {
   jobs: JobsConfig;
   /** Garbage collection: nothing changed more recently than `windowMs` is collected (Harbor's time window). */
   gc: { windowMs: number };
+  /** The web portal: the renderer's build directory; unset: `dist/portal` of the Berth package. */
+  portal: { dir: string | undefined };
 }
 
 /** The job system's budgets (see `server/jobs/job-service.ts`). */
@@ -237,6 +239,14 @@ export const SETTINGS: readonly Setting[] = [
     type: { kind: 'bytes' },
     default: 32 * 1024 ** 2,
     description: 'Memory for recently served manifests.',
+  },
+  {
+    key: 'portal.dir',
+    env: 'BERTH_PORTAL_DIR',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    description:
+      "Directory of the built web portal served at `/` (index.html, assets/). Default: the package's dist/portal.",
   },
   {
     key: 'http.externalUrl',

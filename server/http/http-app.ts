@@ -5,12 +5,13 @@ import type { ApiDeps } from './api/api-deps.js';
 import { API_MODULES } from './api/api-modules.js';
 import { buildApiPlugin } from './api/api-plugin.js';
 import type { AuthServices } from './auth/auth-services.js';
-import { authHook } from './auth/request-auth.js';
+import { authHook, sendSessionCsrfToken } from './auth/request-auth.js';
 import './auth/request-security.js';
 import { sessionRoutes } from './auth/session-routes.js';
 import { tokenRoutes } from './auth/token-routes.js';
 import type { OciServices } from './oci/oci-context.js';
 import { ociPlugin } from './oci/oci-plugin.js';
+import { registerPortal, type PortalOptions } from './portal.js';
 
 let requestCounter = 0;
 const instanceTag = randomBytes(3).toString('hex');
@@ -24,6 +25,8 @@ export async function buildHttpApp(options: {
   oci: OciServices;
   auth: AuthServices;
   api: ApiDeps;
+  /** Where the built web portal is; by default `<package root>/dist/portal`. */
+  portal?: PortalOptions;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -52,10 +55,13 @@ export async function buildHttpApp(options: {
   // Before any route: every handler can rely on `request.security` (anonymous when no credentials).
   app.decorateRequest('security', undefined as unknown as FastifyRequest['security']);
   app.addHook('onRequest', authHook(options.auth));
+  app.addHook('onSend', sendSessionCsrfToken);
 
   await app.register(tokenRoutes(options.auth));
   await app.register(sessionRoutes(options.auth));
   await app.register(ociPlugin(options.oci));
   await app.register(buildApiPlugin(options.api, API_MODULES));
+  // Last: it answers what no other route does (the root not-found handler).
+  await registerPortal(app, options.portal);
   return app;
 }

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Unauthorized } from '../../core/errors.js';
 import { sha256Hex, safeEqual } from '../../auth/secrets.js';
 import { AnonymousSecurity, RegistryTokenSecurity, RobotSecurity, UserSecurity } from '../../auth/security-contexts.js';
@@ -10,6 +10,20 @@ import type { VerifiedToken } from '../../auth/token-service.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ANONYMOUS = new AnonymousSecurity();
+/** The CSRF token of the session that authenticated a request, for `sendSessionCsrfToken`. */
+const sessionCsrfTokens = new WeakMap<FastifyRequest, string>();
+
+/**
+ * An onSend hook: answers a request the portal's session cookie authenticated with that session's
+ * CSRF token in `X-Harbor-CSRF-Token` (as Harbor does). The cookie is HttpOnly, so after a page
+ * reload this is how the portal's script learns the token again. Same-origin only: another site
+ * cannot read response headers. Never on requests authenticated any other way.
+ */
+export async function sendSessionCsrfToken(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
+  const token = sessionCsrfTokens.get(req);
+  if (token !== undefined) reply.header(CSRF_HEADER, token);
+  return payload;
+}
 
 /**
  * Works out who is calling, once per request, before any route runs: basic credentials (users,
@@ -77,6 +91,7 @@ export function authHook(auth: AuthServices) {
     }
     const user = await auth.meta.users.get(session.userId);
     if (!user) throw new Unauthorized('the session has expired; sign in again');
+    sessionCsrfTokens.set(req, session.csrfToken);
     // Sliding expiry, written at most once a minute per session.
     if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
       await auth.meta.sessions.touch(idHash, now, new Date(now.getTime() + auth.sessionIdleMs));
