@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { Invalid, NotFound } from '../../core/errors.js';
+import { isIndexMediaType } from '../../core/media-types.js';
 import { openArtifact, type ArtifactContext, type ArtifactParams } from './artifact-access.js';
 import { isObject, type ManifestFacts } from './artifact-facts.js';
 import { additionsOf } from './artifact-json.js';
@@ -15,12 +16,14 @@ import { additionsOf } from './artifact-json.js';
  * | `values.yaml`   | charts    | the chart's `values.yaml`, as text                        |
  * | `readme.md`     | charts    | the chart's `README.md`, as markdown (empty when none)    |
  * | `dependencies`  | charts    | `dependencies` of Chart.yaml (or requirements.yaml), JSON |
+ * | `layers`        | manifests | Berth's: the layers with their history steps, JSON        |
  *
  * An addition the artifact's type does not offer is a 404; a name Harbor does not know is a 400.
+ * `layers` is not Harbor's (nor in `addition_links`): the portal's layer view asks for it directly.
  * Charts are read from their package layer (gzip tar), at most `MAX_CHART_BYTES` compressed.
  */
 
-const KNOWN = new Set(['build_history', 'values.yaml', 'readme.md', 'dependencies']);
+const KNOWN = new Set(['build_history', 'values.yaml', 'readme.md', 'dependencies', 'layers']);
 const MAX_CHART_BYTES = 16 * 1024 * 1024;
 const MAX_CHART_UNPACKED = 64 * 1024 * 1024;
 const DEPENDENCY_FIELDS = ['name', 'version', 'repository', 'condition', 'tags', 'enabled', 'import-values', 'alias'];
@@ -35,6 +38,18 @@ export function artifactAdditionRoutes(app: FastifyInstance, ctx: ArtifactContex
     if (addition === 'vulnerabilities') return send(reply, 'application/json; charset=utf-8', '{}');
     if (!KNOWN.has(addition)) throw new Invalid('NAME_INVALID', `addition "${addition.slice(0, 40)}" is not supported`);
     const facts = await ctx.facts.describe(artifact);
+    if (addition === 'layers') {
+      if (isIndexMediaType(facts.manifestMediaType)) {
+        throw new NotFound(
+          'MANIFEST_UNKNOWN',
+          `artifact ${artifact.digest} is an index: it has no layers of its own; each manifest it references does`,
+        );
+      }
+      const { doc } = await ctx.facts.manifestJson(artifact);
+      const config = await ctx.facts.configJson(facts.config);
+      const layers = alignLayers(doc.layers, config?.history);
+      return send(reply, 'application/json; charset=utf-8', JSON.stringify(layers));
+    }
     if (!additionsOf(facts).includes(addition)) {
       throw new NotFound('MANIFEST_UNKNOWN', `artifact ${artifact.digest} (${facts.type}) has no ${addition}`);
     }
@@ -48,6 +63,54 @@ export function artifactAdditionRoutes(app: FastifyInstance, ctx: ArtifactContex
     if (addition === 'readme.md') return send(reply, 'text/markdown; charset=utf-8', chart.readme);
     return send(reply, 'application/json; charset=utf-8', JSON.stringify(chart.dependencies));
   });
+}
+
+/** One row of the `layers` addition: a layer with the history step that made it, or a step that made none. */
+export interface LayerJson {
+  /** Null for a step that added no layer (`empty_layer`), or a step the manifest has no layer left for. */
+  digest: string | null;
+  media_type: string | null;
+  /** Bytes as stored (compressed); 0 without a layer. */
+  size: number;
+  /** The step's command (`RUN make`, `/bin/sh -c #(nop) CMD ["sh"]`); null when the config has no step for the layer. */
+  created_by: string | null;
+  created: string | null;
+  empty_layer: boolean;
+  comment: string | null;
+}
+
+/**
+ * The manifest's layers aligned with the config's `history`, in build order: each step with
+ * `empty_layer: true` stands alone, every other step takes the next layer. Counts that disagree (a
+ * config without history, tools that write fewer steps) still list every layer; the steps past the
+ * last layer are listed without one.
+ */
+export function alignLayers(manifestLayers: unknown, history: unknown): LayerJson[] {
+  const layers = (Array.isArray(manifestLayers) ? manifestLayers : []).filter(isObject);
+  const steps = (Array.isArray(history) ? history : []).filter(isObject);
+  const out: LayerJson[] = [];
+  let next = 0;
+  const layerPart = (layer: Record<string, unknown> | undefined) => ({
+    digest: layer && typeof layer.digest === 'string' ? layer.digest : null,
+    media_type: layer && typeof layer.mediaType === 'string' ? layer.mediaType : null,
+    size:
+      layer && typeof layer.size === 'number' && Number.isSafeInteger(layer.size) && layer.size >= 0 ? layer.size : 0,
+  });
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  for (const step of steps) {
+    const empty = step.empty_layer === true;
+    out.push({
+      ...layerPart(empty ? undefined : layers[next++]),
+      created_by: text(step.created_by),
+      created: text(step.created),
+      empty_layer: empty,
+      comment: text(step.comment),
+    });
+  }
+  for (; next < layers.length; next++) {
+    out.push({ ...layerPart(layers[next]), created_by: null, created: null, empty_layer: false, comment: null });
+  }
+  return out;
 }
 
 function send(reply: FastifyReply, type: string, body: string): FastifyReply {
