@@ -8,6 +8,12 @@ import type { Execution, ExecutionFilter, JobStatus, Schedule, Task, TaskFilter,
  */
 export interface JobRepo {
   createExecution(input: NewExecutionRow, now: number): Promise<Execution>;
+  /**
+   * The retry of a finished execution, in one transaction: a new execution of the same vendor (type,
+   * id, project), triggered `MANUAL`, with the old one's extra attributes plus `retry_of`, and `copy`
+   * of each of its failed or stopped tasks. Throws as `JobService.retryExecution` says.
+   */
+  retryExecution(id: number, copy: (task: Task) => TaskRow, now: number): Promise<Execution>;
   /** Inserts tasks, skipping those whose dedupe key is already Pending or Running. Returns the count added. */
   addTasks(executionId: number, tasks: TaskRow[], now: number): Promise<number>;
   seal(executionId: number, now: number): Promise<void>;

@@ -232,6 +232,130 @@ describe('LocalJobService', () => {
     expect(again.progress.total).toBe(1);
   });
 
+  it('a retry runs again the failed and stopped tasks of a finished execution, as a new execution', async () => {
+    const { jobs } = setup();
+    const runs: number[] = [];
+    let brokenOnce = true;
+    jobs.define(
+      job('step', async (ctx) => {
+        const n = Number(ctx.params.n);
+        runs.push(n);
+        if (n === 2 && brokenOnce) {
+          brokenOnce = false;
+          throw new PermanentTaskError('step 2 broke');
+        }
+      }),
+    );
+    jobs.define(job('held', async () => {}));
+    await jobs.start();
+    // Step 4 waits in a paused queue and is stopped there: stopped work is retried too.
+    await jobs.pauseType('held');
+    const first = await jobs.startExecution({
+      vendorType: 'POLICY',
+      vendorId: 9,
+      projectId: 3,
+      trigger: 'SCHEDULE',
+      extraAttrs: { dry_run: true },
+      tasks: [
+        { jobType: 'step', params: { n: 1 }, dedupeKey: 'k1' },
+        { jobType: 'step', params: { n: 2 }, dedupeKey: 'k2', priority: 5 },
+        { jobType: 'step', params: { n: 3 } },
+        { jobType: 'held', params: { n: 4 }, dedupeKey: 'k4' },
+      ],
+    });
+    await until(async () => runs.length === 3, 'the three steps to run');
+    await until(
+      async () => (await jobs.listTasks({ executionId: first.id, status: 'Error' }, { page: 1, pageSize: 5 })).total,
+      'step 2 to fail',
+    );
+    await expect(jobs.retryExecution(first.id)).rejects.toMatchObject({ kind: 'invalid', code: 'PRECONDITION' });
+    await jobs.stopExecution(first.id);
+    expect((await ended(jobs, first.id)).status).toBe('Error');
+    await jobs.resumeType('held');
+
+    const retry = await jobs.retryExecution(first.id);
+    expect(retry).toMatchObject({
+      vendorType: 'POLICY',
+      vendorId: 9,
+      projectId: 3,
+      trigger: 'MANUAL',
+      extraAttrs: { dry_run: true, retry_of: first.id },
+    });
+    expect(retry.id).not.toBe(first.id);
+    const done = await ended(jobs, retry.id);
+    expect(done.status).toBe('Success');
+    expect(done.progress).toEqual({ done: 2, total: 2 });
+    const copies = (await jobs.listTasks({ executionId: retry.id }, { page: 1, pageSize: 10 })).items;
+    expect(copies.map((t) => [t.jobType, t.params, t.dedupeKey, t.priority, t.attempts])).toEqual([
+      ['step', { n: 2 }, 'k2', 5, 1],
+      ['held', { n: 4 }, 'k4', 0, 1],
+    ]);
+    expect(runs.filter((n) => n === 2)).toHaveLength(2);
+    expect(runs.filter((n) => n === 1)).toHaveLength(1);
+    // The old execution is history: unchanged.
+    expect((await jobs.getExecution(first.id))?.status).toBe('Error');
+  });
+
+  it('refuses a retry with nothing to retry, of an unknown execution, or beside an active run of the vendor', async () => {
+    const { jobs } = setup();
+    jobs.define(job('ok', async () => {}));
+    jobs.define(job('bad', async () => Promise.reject(new PermanentTaskError('no'))));
+    await jobs.start();
+    const fine = await jobs.startExecution({
+      vendorType: 'P',
+      vendorId: 1,
+      trigger: 'MANUAL',
+      tasks: [{ jobType: 'ok' }],
+    });
+    await ended(jobs, fine.id);
+    await expect(jobs.retryExecution(fine.id)).rejects.toMatchObject({ kind: 'invalid', code: 'PRECONDITION' });
+    await expect(jobs.retryExecution(fine.id)).rejects.toThrow(/no failed or stopped task/);
+    await expect(jobs.retryExecution(999_999)).rejects.toMatchObject({ kind: 'not-found' });
+
+    const failed = await jobs.startExecution({
+      vendorType: 'P',
+      vendorId: 1,
+      trigger: 'MANUAL',
+      tasks: [{ jobType: 'bad' }],
+    });
+    expect((await ended(jobs, failed.id)).status).toBe('Error');
+    // Another run of the same policy is active: the retry waits for it, like a second run would.
+    await jobs.pauseType('ok');
+    const active = await jobs.startExecution({
+      vendorType: 'P',
+      vendorId: 1,
+      trigger: 'MANUAL',
+      tasks: [{ jobType: 'ok' }],
+    });
+    await expect(jobs.retryExecution(failed.id)).rejects.toMatchObject({ kind: 'conflict' });
+    await jobs.resumeType('ok');
+    await ended(jobs, active.id);
+    const retry = await jobs.retryExecution(failed.id);
+    expect((await ended(jobs, retry.id)).status).toBe('Error');
+    // A retry is itself retried like any execution, and names the run it retried.
+    const again = await jobs.retryExecution(retry.id);
+    expect(again.extraAttrs.retry_of).toBe(retry.id);
+    await ended(jobs, again.id);
+
+    // Work queued elsewhere under the same dedupe key is not queued twice; with nothing left, no retry.
+    const keyed = await jobs.startExecution({
+      vendorType: 'P',
+      vendorId: 2,
+      trigger: 'MANUAL',
+      tasks: [{ jobType: 'bad', dedupeKey: 'repo/x' }],
+    });
+    await ended(jobs, keyed.id);
+    await jobs.pauseType('bad');
+    const queued = await jobs.startExecution({
+      vendorType: 'Q',
+      trigger: 'MANUAL',
+      tasks: [{ jobType: 'bad', dedupeKey: 'repo/x' }],
+    });
+    await expect(jobs.retryExecution(keyed.id)).rejects.toThrow(/already queued/);
+    expect((await jobs.listExecutions({ vendorType: 'P', vendorId: 2 }, { page: 1, pageSize: 10 })).total).toBe(1);
+    await jobs.stopExecution(queued.id);
+  });
+
   it('a paused queue claims nothing until resumed; stopType stops every unfinished task of the type', async () => {
     const { jobs } = setup();
     let ran = 0;

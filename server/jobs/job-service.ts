@@ -232,6 +232,23 @@ export class LocalJobService implements JobService {
     return execution;
   }
 
+  async retryExecution(id: number): Promise<Execution> {
+    const execution = await this.#o.repo.retryExecution(
+      id,
+      (task) =>
+        this.#taskRow({
+          jobType: task.jobType,
+          params: task.params,
+          dedupeKey: task.dedupeKey,
+          priority: task.priority,
+        }),
+      Date.now(),
+    );
+    this.#emit({ kind: 'execution', execution });
+    this.#wake();
+    return execution;
+  }
+
   async addTasks(executionId: number, tasks: NewTask[]): Promise<number> {
     const added = await this.#o.repo.addTasks(
       executionId,

@@ -242,6 +242,16 @@ export interface JobService {
   /** The task's log so far (includes lines not yet flushed). */
   readLog(taskId: number): Promise<string>;
 
+  /**
+   * Runs again what a finished execution did not get done: a new execution of the same vendor (type,
+   * id, project), triggered `MANUAL`, with the old one's extra attributes plus `retry_of: <id>`, whose
+   * tasks are copies (job type, params, dedupe key, priority; fresh attempts) of the old one's failed
+   * and stopped tasks. Throws `NotFound`; `Invalid` with code `PRECONDITION` while the execution has
+   * not ended or when none of its tasks failed or was stopped; `Invalid` when a task's job type no
+   * longer exists; `Conflict` while another execution of the same vendor is Pending or Running (a
+   * retry never runs beside the policy's own run), or when every task to retry is queued elsewhere.
+   */
+  retryExecution(id: number): Promise<Execution>;
   /** Stops every unfinished task of the execution (queued ones in one statement; running ones aborted at once). */
   stopExecution(id: number): Promise<boolean>;
   stopTask(id: number): Promise<boolean>;

@@ -282,6 +282,42 @@ async function createExecution(fx: Fixture, admin: Admin, key: string, vendorTyp
 const freshExecution = (key: string, vendorType: string, project: string | null) => (fx: Fixture, admin: Admin) =>
   createExecution(fx, admin, key, vendorType, project);
 
+/**
+ * A `reset` for retries: a finished execution to retry, with a stopped task of the server's real
+ * `retention` type (a retry refuses job types the server does not run; with no parameters the copy
+ * fails at once, harmlessly). Each gets a vendor id of its own, so no other run of its "policy" is
+ * active. `key` holds the execution's id, `<key>:vendor` its vendor id.
+ */
+let retryVendorId = 700_000;
+const stoppedExecution =
+  (key: string, vendorType: string, project: string | null) => async (fx: Fixture, admin: Admin) => {
+    const now = Date.now();
+    const vendorId = ++retryVendorId;
+    const execution = await admin.db.jobs.createExecution(
+      {
+        vendorType,
+        vendorId,
+        projectId: project === null ? null : fx.id(project),
+        trigger: 'MANUAL',
+        extraAttrs: {},
+        singleActive: false,
+        open: false,
+        tasks: [
+          { jobType: 'retention', params: {}, dedupeKey: null, priority: 0, maxAttempts: 1, runAfter: now + 3600_000 },
+        ],
+      },
+      now,
+    );
+    await admin.db.jobs.stopExecution(execution.id, now);
+    fx.set(key, execution.id);
+    fx.set(`${key}:vendor`, vendorId);
+  };
+
+/** Whether the execution of `key` was retried: its vendor has a second execution. */
+const retried = async (key: string, vendorType: string, fx: Fixture, admin: Admin) =>
+  (await admin.db.jobs.listExecutions({ vendorType, vendorId: fx.id(`${key}:vendor`) }, { offset: 0, limit: 5 }))
+    .total === 2;
+
 const sharedFixtures = new WeakMap<Fixture, Map<string, Promise<void>>>();
 /** A `reset` that creates one execution the first time, shared by every caller and case naming `key`. */
 const sharedExecution = (key: string, vendorType: string, project: string | null) => (fx: Fixture, admin: Admin) => {
@@ -761,6 +797,12 @@ export const CASES: readonly ApiCase[] = [
   ...privAndPub(
     { op: 'getAddition', method: 'GET' },
     (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/build_history`,
+    'artifact-addition',
+    'read',
+  ),
+  ...privAndPub(
+    { op: 'berth:getArtifactLayers', method: 'GET' },
+    (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/layers`,
     'artifact-addition',
     'read',
   ),
@@ -1359,6 +1401,19 @@ export const CASES: readonly ApiCase[] = [
     effect: async (_c, fx, admin) =>
       (await admin.db.jobs.getExecution(fx.id(`job:stop-${scope}`)))?.status === 'Stopped',
   })),
+  ...(['priv', 'system'] as const).map((scope): ApiCase => {
+    const vendorType = scope === 'priv' ? 'RETENTION' : 'GARBAGE_COLLECTION';
+    return {
+      op: 'berth:retryExecution',
+      ...(scope === 'system' ? { variant: 'system' } : {}),
+      method: 'POST',
+      path: (_c, fx) => `/executions/${fx.id(`job:retry-${scope}`)}/retry`,
+      rule: scope === 'priv' ? inProject('priv', 'tag-retention', 'update') : gcRuns('stop'),
+      ok: 201,
+      reset: stoppedExecution(`job:retry-${scope}`, vendorType, scope === 'priv' ? 'priv' : null),
+      effect: (_c, fx, admin) => retried(`job:retry-${scope}`, vendorType, fx, admin),
+    };
+  }),
   {
     op: 'berth:stopTask',
     method: 'PUT',
@@ -1379,9 +1434,12 @@ export const BERTH_ROUTES: Readonly<Record<string, string>> = {
   'berth:deleteAccessToken': 'DELETE /users/current/tokens/:id',
   'berth:listLoginLocks': 'GET /system/login-locks',
   'berth:deleteLoginLock': 'DELETE /system/login-locks/:key',
+  'berth:getArtifactLayers':
+    'GET /projects/:project_name/repositories/:repository_name/artifacts/:reference/additions/layers',
   'berth:listExecutions': 'GET /executions',
   'berth:getExecution': 'GET /executions/:id',
   'berth:stopExecution': 'PUT /executions/:id',
+  'berth:retryExecution': 'POST /executions/:id/retry',
   'berth:listExecutionTasks': 'GET /executions/:id/tasks',
   'berth:getTask': 'GET /tasks/:id',
   'berth:getTaskLog': 'GET /tasks/:id/log',

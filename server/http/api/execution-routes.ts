@@ -11,7 +11,7 @@ import type {
 } from '../../jobs/job-types.js';
 import type { Filter } from '../../meta/list-query.js';
 import type { ApiDeps } from './api-deps.js';
-import type { ApiRouteModule } from './api-plugin.js';
+import { API_PREFIX, type ApiRouteModule } from './api-plugin.js';
 import { pathId } from './artifact-access.js';
 import { toExecutionJson, toTaskJson } from './execution-json.js';
 import { requireAuthenticated } from './guards.js';
@@ -27,12 +27,13 @@ import { sendPage } from './paging.js';
  *   GET /executions                  q: vendor_type, vendor_id, status, trigger, project_id; paged
  *   GET /executions/{id}
  *   PUT /executions/{id}             {"action":"stop"}
+ *   POST /executions/{id}/retry      a new execution of the failed and stopped tasks; 201, Location
  *   GET /executions/{id}/tasks       q: status, job_type; paged
  *   GET /tasks/{id}
  *   GET /tasks/{id}/log              text/plain, readable while the task runs
  *   PUT /tasks/{id}                  {"action":"stop"}
  *
- * Who sees and stops what is `job-permissions.ts`. A caller who may not read an execution gets
+ * Who sees and stops what is `job-permissions.ts`; retrying takes the permission to stop. A caller who may not read an execution gets
  * 401/403 for it (ids are not secret, and an id that does not exist is a plain 404); a listing
  * shows only the executions the caller may read.
  */
@@ -56,6 +57,19 @@ export const executionRoutes: ApiRouteModule = (app, deps) => {
     await deps.jobs.stopExecution(execution.id);
     await record(req, deps, execution, `execution ${execution.id}`);
     return reply.code(200).send();
+  });
+
+  app.post<{ Params: { id: string } }>('/executions/:id/retry', async (req, reply) => {
+    const execution = await readableExecution(
+      req,
+      deps,
+      req.params.id,
+      'stop',
+      ' (retrying takes the permission to stop)',
+    );
+    const retry = await deps.jobs.retryExecution(execution.id);
+    await record(req, deps, execution, `execution ${retry.id}`, 'create', `retry of execution ${execution.id}`);
+    return reply.code(201).header('location', `${API_PREFIX}/executions/${retry.id}`).send();
   });
 
   app.get<{ Params: { id: string } }>('/executions/:id/tasks', async (req, reply) => {
@@ -156,12 +170,13 @@ async function readableExecution(
   deps: ApiDeps,
   rawId: string,
   action: 'read' | 'stop',
+  why = '',
 ): Promise<Execution> {
   requireAuthenticated(req);
   const id = pathId(rawId, 'id');
   const execution = await deps.jobs.getExecution(id);
   if (!execution) throw new NotFound('NAME_UNKNOWN', `execution ${id} not found`);
-  await jobAccess(req, deps.meta).require(execution, action, `execution ${id}`);
+  await jobAccess(req, deps.meta).require(execution, action, `execution ${id}${why}`);
   return execution;
 }
 
@@ -180,17 +195,26 @@ async function readableTask(
   return { task, execution };
 }
 
-async function record(req: FastifyRequest, deps: ApiDeps, execution: Execution, resource: string): Promise<void> {
+async function record(
+  req: FastifyRequest,
+  deps: ApiDeps,
+  execution: Execution,
+  resource: string,
+  operation: 'stop' | 'create' = 'stop',
+  detail = '',
+): Promise<void> {
   const project = execution.projectId === null ? undefined : await deps.meta.projects.getById(execution.projectId);
   deps.audit.record({
     username: req.security.name,
     clientIp: req.ip,
-    operation: 'stop',
+    operation,
     resourceType: 'execution',
     resource,
     project: project?.name ?? null,
     success: true,
-    detail: `${execution.vendorType} ${execution.vendorId}`,
+    detail: detail
+      ? `${detail}: ${execution.vendorType} ${execution.vendorId}`
+      : `${execution.vendorType} ${execution.vendorId}`,
   });
 }
 

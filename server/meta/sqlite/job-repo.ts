@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { Conflict, NotFound } from '../../core/errors.js';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import type { FinishedAttempt, JobRepo, LogLine, NewExecutionRow, TaskRow, TickInput } from '../../jobs/job-repo.js';
 import type {
   Execution,
@@ -224,6 +224,14 @@ export class SqliteJobRepo implements JobRepo {
           .where('status', '=', 'Running')
           .where((eb) => eb.or([eb('lease_until', '<', arg('now')), eb('lease_owner', '=', arg('owner'))])),
       ),
+      unsuccessfulOfExecution: exec.prepare((arg: ArgFn<{ id: number }>) =>
+        qb
+          .selectFrom('tasks')
+          .selectAll()
+          .where('execution_id', '=', arg('id'))
+          .where('status', 'in', ['Error', 'Stopped'])
+          .orderBy('id'),
+      ),
       runningOfExecution: exec.prepare((arg: ArgFn<{ id: number }>) =>
         qb.selectFrom('tasks').select('id').where('execution_id', '=', arg('id')).where('status', '=', 'Running'),
       ),
@@ -429,30 +437,64 @@ export class SqliteJobRepo implements JobRepo {
   }
 
   async createExecution(input: NewExecutionRow, now: number): Promise<Execution> {
+    return this.exec.transaction(() => this.createExecutionSync(input, now).execution);
+  }
+
+  async retryExecution(id: number, copy: (task: Task) => TaskRow, now: number): Promise<Execution> {
     return this.exec.transaction(() => {
-      if (input.singleActive) {
-        const active = this.s.activeOfVendor.get({ vendorType: input.vendorType, vendorId: input.vendorId });
-        if (active) {
-          throw new Conflict(
-            'DENIED',
-            `another ${input.vendorType} execution (${active.id}) is still running; stop it or wait for it to finish`,
-          );
-        }
+      const old = this.s.execution.get({ id });
+      if (!old) throw new NotFound('NAME_UNKNOWN', `execution ${id} not found`);
+      if (!isFinal(old.status)) {
+        throw new Invalid('PRECONDITION', `execution ${id} is ${old.status}; it can be retried once it has ended`);
       }
-      const row = this.s.insertExecution.get({
-        vendorType: input.vendorType,
-        vendorId: input.vendorId,
-        projectId: input.projectId,
-        trigger: input.trigger,
-        open: input.open ? 1 : 0,
-        extra: JSON.stringify(input.extraAttrs),
+      const unsuccessful = this.s.unsuccessfulOfExecution.all({ id });
+      if (unsuccessful.length === 0) {
+        throw new Invalid('PRECONDITION', `execution ${id} has no failed or stopped task to retry`);
+      }
+      const { execution, added } = this.createExecutionSync(
+        {
+          vendorType: old.vendor_type,
+          vendorId: old.vendor_id,
+          projectId: old.project_id,
+          trigger: 'MANUAL',
+          extraAttrs: { ...parseObject(old.extra_attrs), retry_of: id },
+          singleActive: true,
+          open: false,
+          tasks: unsuccessful.map((row) => copy(toTask(row))),
+        },
         now,
-      });
-      if (!row) throw new Error('execution was not stored');
-      this.insertTasksSync(row.id, input.tasks, now);
-      this.s.settle.run({ id: row.id, now });
-      return toExecution(this.s.execution.get({ id: row.id })!);
+      );
+      // Throwing rolls the new execution back: an empty retry would end at once as a Success.
+      if (added === 0) {
+        throw new Conflict('DENIED', `every task of execution ${id} to retry is already queued in another execution`);
+      }
+      return execution;
     });
+  }
+
+  private createExecutionSync(input: NewExecutionRow, now: number): { execution: Execution; added: number } {
+    if (input.singleActive) {
+      const active = this.s.activeOfVendor.get({ vendorType: input.vendorType, vendorId: input.vendorId });
+      if (active) {
+        throw new Conflict(
+          'DENIED',
+          `another ${input.vendorType} execution (${active.id}) is still running; stop it or wait for it to finish`,
+        );
+      }
+    }
+    const row = this.s.insertExecution.get({
+      vendorType: input.vendorType,
+      vendorId: input.vendorId,
+      projectId: input.projectId,
+      trigger: input.trigger,
+      open: input.open ? 1 : 0,
+      extra: JSON.stringify(input.extraAttrs),
+      now,
+    });
+    if (!row) throw new Error('execution was not stored');
+    const added = this.insertTasksSync(row.id, input.tasks, now);
+    this.s.settle.run({ id: row.id, now });
+    return { execution: toExecution(this.s.execution.get({ id: row.id })!), added };
   }
 
   async addTasks(executionId: number, tasks: TaskRow[], now: number): Promise<number> {
