@@ -5,6 +5,9 @@ import { defineConfig } from '@playwright/test';
  * that each worker starts itself (test/ui/fixtures.ts), so there is no webServer here. `npm test`
  * builds dist/ and dist/portal before it runs them.
  */
+/** Scales every timeout, for a machine that is busy with other work (UI_TEST_TIMEOUT_FACTOR=3). */
+const factor = Number(process.env.UI_TEST_TIMEOUT_FACTOR ?? '1') || 1;
+
 export default defineConfig({
   testDir: 'test/ui',
   testMatch: '**/*.spec.ts',
@@ -14,8 +17,8 @@ export default defineConfig({
   fullyParallel: false,
   retries: 0,
   forbidOnly: true,
-  timeout: 60_000,
-  expect: { timeout: 10_000 },
+  timeout: 90_000 * factor,
+  expect: { timeout: 15_000 * factor },
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   use: {
     browserName: 'chromium',
@@ -24,8 +27,8 @@ export default defineConfig({
     colorScheme: 'light',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    actionTimeout: 10_000,
-    navigationTimeout: 15_000,
+    actionTimeout: 15_000 * factor,
+    navigationTimeout: 15_000 * factor,
     launchOptions: {
       // The browser comes from Debian (apt-get install chromium); Playwright's own download is not
       // reachable from these machines.

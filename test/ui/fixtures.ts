@@ -1,5 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { startBerthServer, UI_ADMIN, type BerthServer } from './support/berth-server.js';
+import { AdminApi } from './support/admin-api.js';
 import { createImagePusher, type ImagePusher } from './support/images.js';
 import { SignInPage } from './pages/sign-in-page.js';
 import { AppShell } from './pages/app-shell.js';
@@ -10,8 +11,15 @@ import { AppShell } from './pages/app-shell.js';
  */
 
 interface WorkerFixtures {
+  /**
+   * Which server the worker runs: files that need one of their own (a known set of data for
+   * screenshots, thousands of orphan blobs) set `test.use({ serverName: '...' })`, which gives them
+   * a worker, hence a server, that no other file shares.
+   */
+  serverName: string;
   berth: BerthServer;
   images: ImagePusher;
+  adminApi: AdminApi;
 }
 
 interface TestFixtures {
@@ -20,9 +28,9 @@ interface TestFixtures {
 }
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
+  serverName: ['shared', { scope: 'worker', option: true }],
   berth: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
-    async ({}, use) => {
+    async ({ serverName: _ }, use) => {
       // GC's time window at 0: what a test just made unreferenced is what a GC may free.
       const server = await startBerthServer({ env: { BERTH_GC_WINDOW: '0' } });
       await use(server);
@@ -37,6 +45,12 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       await pusher.cleanup();
     },
     { scope: 'worker', timeout: 60_000 },
+  ],
+  adminApi: [
+    async ({ berth }, use) => {
+      await use(new AdminApi(berth, UI_ADMIN));
+    },
+    { scope: 'worker' },
   ],
   baseURL: async ({ berth }, use) => {
     await use(berth.url);

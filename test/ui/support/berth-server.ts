@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, OutputTail, waitForRegistry } from '../../helpers/net.js';
@@ -33,6 +34,10 @@ export interface BerthServer {
 export async function startBerthServer(options: { env?: Record<string, string> } = {}): Promise<BerthServer> {
   assertBuildIsFresh();
   const dataDir = await makeTempDir('ui-berth');
+  // The server reads the portal from a copy: a rebuild of dist/portal during the run (a lazy page's
+  // chunk renamed under an open browser) would fail pages for a reason that is not theirs.
+  const portalDir = join(dataDir, 'portal-build');
+  await cp(join(REPO_ROOT, 'dist', 'portal'), portalDir, { recursive: true });
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
   const child = spawn(process.execPath, [BIN, 'serve', '--listen', host, '--data-dir', dataDir], {
@@ -41,6 +46,7 @@ export async function startBerthServer(options: { env?: Record<string, string> }
       // berth refuses BERTH_* variables it does not know: pass on none of the runner's.
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('BERTH_'))),
       BERTH_ADMIN_PASSWORD: UI_ADMIN.password,
+      BERTH_PORTAL_DIR: portalDir,
       BERTH_LOG_LEVEL: process.env.BERTH_TEST_LOG_LEVEL ?? 'warn',
       ...options.env,
     },
