@@ -39,7 +39,7 @@ function AccessCard({ project, canChange }: { project: ProjectJson; canChange: b
     },
   });
   return (
-    <Card title={t('config.accessTitle')}>
+    <Card type="inner" title={t('config.accessTitle')}>
       <ErrorAlert error={save.error} />
       <Radio.Group
         value={value}
@@ -100,7 +100,7 @@ function QuotaCard({ project, admin }: { project: ProjectJson; admin: boolean })
     },
   });
   return (
-    <Card title={t('config.quotaTitle')}>
+    <Card type="inner" title={t('config.quotaTitle')}>
       <ErrorAlert error={save.error ?? summary.error} />
       {quota ? (
         <Flex vertical gap={16}>
@@ -142,7 +142,7 @@ function DangerCard({ project }: { project: ProjectJson }) {
   const navigate = useNavigate();
   const deleteProject = useDeleteProject();
   return (
-    <Card title={t('config.dangerTitle')} style={{ borderColor: token.colorErrorBorder }}>
+    <Card type="inner" title={t('config.dangerTitle')} style={{ borderColor: token.colorErrorBorder }}>
       <Flex justify="space-between" align="center" gap={16} wrap>
         <Flex vertical gap={0}>
           <Typography.Text strong>{t('config.deleteTitle')}</Typography.Text>

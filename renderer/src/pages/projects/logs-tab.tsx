@@ -96,14 +96,14 @@ export function LogsTab({ project }: { project: ProjectJson }) {
             allowClear
             placeholder={t('logs.user')}
             aria-label={t('logs.filterUser')}
-            style={{ width: 170 }}
+            style={{ width: 150 }}
             onSearch={(v) => patch({ username: v })}
           />
           <Select
             allowClear
             placeholder={t('logs.operation')}
             aria-label={t('logs.filterOperation')}
-            style={{ width: 140 }}
+            style={{ width: 120 }}
             value={filters.operation}
             onChange={(v?: string) => patch({ operation: v })}
             options={OPERATIONS.map((o) => ({ value: o, label: t(`logs.operations.${o}`) }))}
@@ -112,7 +112,7 @@ export function LogsTab({ project }: { project: ProjectJson }) {
             allowClear
             placeholder={t('logs.resourceType')}
             aria-label={t('logs.filterType')}
-            style={{ width: 180 }}
+            style={{ width: 160 }}
             value={filters.resourceType}
             onChange={(v?: string) => patch({ resourceType: v })}
             options={RESOURCE_TYPES.map((r) => ({ value: r, label: t(`logs.types.${r}`) }))}
@@ -121,14 +121,19 @@ export function LogsTab({ project }: { project: ProjectJson }) {
             allowClear
             placeholder={t('logs.resource')}
             aria-label={t('logs.filterResource')}
-            style={{ width: 200 }}
+            style={{ width: 170 }}
             onSearch={(v) => patch({ resource: v })}
           />
           <DatePicker.RangePicker
-            showTime
             allowEmpty={[true, true]}
             aria-label={t('logs.filterTime')}
-            onChange={(range) => patch({ from: range?.[0]?.toDate() ?? null, to: range?.[1]?.toDate() ?? null })}
+            style={{ width: 250 }}
+            onChange={(range) =>
+              patch({
+                from: range?.[0]?.startOf('day').toDate() ?? null,
+                to: range?.[1]?.endOf('day').toDate() ?? null,
+              })
+            }
           />
         </Flex>
         <Tooltip title={t('common:refresh')}>

@@ -69,7 +69,6 @@ export function useDeleteProject() {
           return;
         }
         void message.success(t('delete.done', { name }));
-        queryClient.removeQueries({ queryKey: ['project', name] });
         void queryClient.invalidateQueries({ queryKey: ['projects'] });
         void queryClient.invalidateQueries({ queryKey: ['statistics'] });
         onDeleted?.();

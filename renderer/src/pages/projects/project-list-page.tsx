@@ -85,7 +85,11 @@ export function ProjectListPage() {
       sortOrder: sort === 'creation_time' ? 'ascend' : sort === '-creation_time' ? 'descend' : null,
       render: (time: string) => <TimeText value={time} />,
     },
-    {
+  ];
+
+  // Only projects the caller administers can be deleted from here; no column when there are none.
+  if (list.items.some((p) => p.togglable)) {
+    columns.push({
       title: t('common:actions'),
       key: 'actions',
       width: 90,
@@ -103,8 +107,8 @@ export function ProjectListPage() {
             />
           </Tooltip>
         ) : null,
-    },
-  ];
+    });
+  }
 
   const filtered = search !== '' || access !== 'all';
 
