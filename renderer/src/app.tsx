@@ -140,6 +140,16 @@ function useSystemDark(): boolean {
   );
 }
 
+/** The page behind the layout (below short content, during overscroll) follows the theme. */
+function PageBackground({ dark }: { dark: boolean }) {
+  const { token } = theme.useToken();
+  useEffect(() => {
+    document.body.style.background = token.colorBgLayout;
+    document.documentElement.style.colorScheme = dark ? 'dark' : 'light';
+  }, [token.colorBgLayout, dark]);
+  return null;
+}
+
 export function App() {
   const choice = usePreferences((s) => s.theme);
   const language = usePreferences((s) => s.language);
@@ -181,6 +191,7 @@ export function App() {
 
   return (
     <ConfigProvider theme={themeConfig} locale={language === 'zh-CN' ? zhCN : enUS}>
+      <PageBackground dark={dark} />
       <AntApp>
         <QueryClientProvider client={queryClient}>
           <RouterProvider router={router} />

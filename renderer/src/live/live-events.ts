@@ -113,6 +113,8 @@ function replaceInLists<T extends { id: number }>(queryClient: QueryClient, key:
     const swap = (list: T[]) => {
       const i = list.findIndex((x) => x.id === fresh.id);
       if (i < 0) return list;
+      // Some listings (Harbor's retention runs) share ids with the job system but not its shape.
+      if (!sameShape(list[i], fresh)) return list;
       found = true;
       const next = list.slice();
       next[i] = fresh;
@@ -127,4 +129,9 @@ function replaceInLists<T extends { id: number }>(queryClient: QueryClient, key:
     return old;
   });
   return found;
+}
+
+function sameShape(cached: unknown, fresh: object): boolean {
+  if (typeof cached !== 'object' || cached === null) return false;
+  return Object.keys(fresh).every((k) => k in cached);
 }
