@@ -77,9 +77,9 @@ export interface PushEntry {
   project: string;
   tag: string | null;
   digest: string | null;
-  username: string;
+  /** Null for a live push: the event stream does not say who pushed (the audit log does). */
+  username: string | null;
   at: string;
-  size?: number;
   live: boolean;
 }
 
@@ -123,16 +123,17 @@ export function pushFromLive(event: ArtifactPushedEvent & { at: string }): PushE
     project: projectOf(event.repository),
     tag: event.tag,
     digest: event.digest,
-    username: event.actor?.name ?? 'anonymous',
+    // The stream's JSON has no actor today (event-stream-routes.ts), whatever the shared type says.
+    username: event.actor?.name ?? null,
     at: event.at,
-    size: event.size,
     live: true,
   };
 }
 
 /**
  * The feed: live pushes (seen since the page loaded) and the audit log's, newest first, one entry
- * per tag (or untagged digest): a push the audit log has caught up with keeps its live details.
+ * per tag (or untagged digest): a push the audit log has caught up with stays marked live and
+ * learns from the audit entry who pushed it.
  */
 export function mergePushes(live: PushEntry[], audited: PushEntry[], limit: number): PushEntry[] {
   const byKey = new Map<string, PushEntry>();
@@ -140,6 +141,7 @@ export function mergePushes(live: PushEntry[], audited: PushEntry[], limit: numb
     const seen = byKey.get(p.key);
     if (!seen) byKey.set(p.key, p);
     else if (time(p.at) > time(seen.at) + 5_000) byKey.set(p.key, p);
+    else if (seen.username === null) byKey.set(p.key, { ...seen, username: p.username });
   }
   return [...byKey.values()].sort((a, b) => time(b.at) - time(a.at)).slice(0, limit);
 }

@@ -80,7 +80,7 @@ export function DashboardPage() {
           <RunningJobsCard active={active} />
         </Col>
         <Col xs={24} xl={14}>
-          <RecentPushesCard />
+          <RecentPushesCard admin={admin} />
         </Col>
         <Col xs={24} xl={10}>
           <PushHelpCard />

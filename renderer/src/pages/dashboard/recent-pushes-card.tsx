@@ -7,7 +7,7 @@ import { Link } from 'react-router';
 import { api, ApiError } from '../../api/client';
 import { CopyButton } from '../../components/copy-button';
 import { ErrorAlert } from '../../components/error-alert';
-import { formatBytes, shortDigest } from '../../components/format';
+import { shortDigest } from '../../components/format';
 import { TimeText } from '../../components/time-text';
 import { useLiveState } from '../../live/live-events';
 import { paths } from '../../routes';
@@ -26,7 +26,7 @@ const SHOWN = 8;
  * The latest pushes: the audit log's (newest first) merged with the pushes the event stream has
  * delivered since the page loaded, so a push shows up the moment it lands.
  */
-export function RecentPushesCard() {
+export function RecentPushesCard({ admin }: { admin: boolean }) {
   const { t } = useTranslation('dashboard');
   const audit = useQuery({
     queryKey: ['audit-logs', 'dashboard-pushes'],
@@ -44,6 +44,8 @@ export function RecentPushesCard() {
     [livePushes, audit.data],
   );
   const forbidden = audit.error instanceof ApiError && audit.error.status === 403;
+  // Only administrators read the whole audit log; anyone else may see none of it, or a 403.
+  const limited = forbidden || !admin;
 
   return (
     <Card
@@ -66,9 +68,9 @@ export function RecentPushesCard() {
           image={Empty.PRESENTED_IMAGE_SIMPLE}
           description={
             <Flex vertical gap={4}>
-              <Typography.Text strong>{t('pushes.empty')}</Typography.Text>
+              <Typography.Text strong>{limited ? t('pushes.noneVisible') : t('pushes.empty')}</Typography.Text>
               <Typography.Text type="secondary">
-                {forbidden ? t('pushes.noAccess') : t('pushes.emptyHint')}
+                {limited ? t('pushes.noAccess') : t('pushes.emptyHint')}
               </Typography.Text>
             </Flex>
           }
@@ -122,8 +124,7 @@ function PushRow({ push }: { push: PushEntry }) {
           {push.live && <Tag color="success">{t('pushes.justNow')}</Tag>}
         </Flex>
         <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-          {t('pushes.by', { name: push.username })}
-          {push.size !== undefined && ` · ${formatBytes(push.size)}`}
+          {push.username ? t('pushes.by', { name: push.username }) : t('pushes.inProject', { name: push.project })}
         </Typography.Text>
       </Flex>
       <Typography.Text type="secondary" style={{ flex: 'none', fontSize: 12 }}>

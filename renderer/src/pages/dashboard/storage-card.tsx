@@ -169,6 +169,7 @@ function StorageChart({ bars }: { bars: StorageBar[] }) {
           <Bar
             dataKey="bytes"
             radius={[0, 4, 4, 0]}
+            isAnimationActive={false}
             maxBarSize={28}
             label={{
               position: 'right',

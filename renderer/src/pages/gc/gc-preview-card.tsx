@@ -88,7 +88,7 @@ export function GcPreviewCard({
           <Figure span={4} title={t('preview.uploads')} value={attrs.purged_uploads ?? 0} />
         </Row>
         <Typography.Text type="secondary">
-          {t('preview.options')}: {attrs.delete_untagged ? t('preview.untaggedOn') : t('preview.untaggedOff')} ·{' '}
+          {t('preview.options')} {attrs.delete_untagged ? t('preview.untaggedOn') : t('preview.untaggedOff')} ·{' '}
           {t('preview.workers', { count: attrs.workers })}
         </Typography.Text>
         {supersededBy && (

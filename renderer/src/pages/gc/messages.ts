@@ -63,7 +63,7 @@ export const messages = {
       runForReal: 'Run it for real',
       superseded:
         'Garbage collection {{id}} ran after this dry run and freed {{size}}. Start a new dry run for a current preview.',
-      options: 'Options',
+      options: 'Options:',
       untaggedOn: 'delete untagged artifacts',
       untaggedOff: 'keep untagged artifacts',
       workers: '{{count}} workers',
@@ -159,7 +159,7 @@ export const messages = {
       nothing: '没有可释放的内容：存储很干净。',
       runForReal: '正式运行',
       superseded: '此次模拟运行之后，垃圾清理 {{id}} 已运行并释放了 {{size}}。如需最新预览，请重新进行模拟运行。',
-      options: '选项',
+      options: '选项：',
       untaggedOn: '删除未打标签的制品',
       untaggedOff: '保留未打标签的制品',
       workers: '并发数 {{count}}',

@@ -131,7 +131,7 @@ export function ExecutionsTable({ onOpen }: { onOpen(id: number): void }) {
             <Empty
               description={
                 <Flex vertical gap={4} align="center">
-                  <Typography.Text strong>{t('emptyExecutions')}</Typography.Text>
+                  <Typography.Text strong>{t(admin ? 'emptyExecutions' : 'emptyExecutionsMember')}</Typography.Text>
                   <Typography.Text type="secondary">{t('emptyExecutionsHint')}</Typography.Text>
                 </Flex>
               }

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Progress, Tooltip, Typography } from 'antd';
+import { Progress, Tooltip, Typography, theme } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../../api/client';
@@ -21,6 +21,7 @@ const PROGRESS_STATUS: Record<string, 'active' | 'exception' | 'success' | 'norm
  */
 export function JobProgress({ job, width }: { job: ProgressOf; width?: number }) {
   const { t } = useTranslation('jobs');
+  const { token } = theme.useToken();
   const { done, total } = job.progress;
   const value = job.status === 'Success' ? 100 : percent(done, total);
   const detail = total > 0 && total !== 100 ? `${done} / ${total}` : `${value}%`;
@@ -31,6 +32,8 @@ export function JobProgress({ job, width }: { job: ProgressOf; width?: number })
         percent={value}
         size="small"
         status={PROGRESS_STATUS[job.status] ?? 'normal'}
+        // Stopped work counts as ended, not as done: the bar must not read like a success.
+        strokeColor={job.status === 'Stopped' ? token.colorWarning : undefined}
         style={{ width: width ?? 160, margin: 0 }}
       />
     </Tooltip>

@@ -36,9 +36,7 @@ export function JobsPage() {
     label: t('tabs.executions'),
     children: <ExecutionsTable onOpen={openExecution} />,
   };
-  const items = admin
-    ? [executions, { key: 'queues', label: t('tabs.queues'), children: <QueuesTable /> }]
-    : [executions];
+  const items = [executions, { key: 'queues', label: t('tabs.queues'), children: <QueuesTable /> }];
 
   return (
     <>
@@ -46,9 +44,14 @@ export function JobsPage() {
       <Typography.Paragraph type="secondary" style={{ marginTop: -8 }}>
         {t('subtitle')}
       </Typography.Paragraph>
-      <Card styles={{ body: { paddingTop: 8 } }}>
-        <Tabs activeKey={admin ? tab : 'executions'} onChange={(key) => setTab(key as typeof tab)} items={items} />
-      </Card>
+      {admin ? (
+        <Card styles={{ body: { paddingTop: 8 } }}>
+          <Tabs activeKey={tab} onChange={(key) => setTab(key as typeof tab)} items={items} />
+        </Card>
+      ) : (
+        // Queues are for administrators: a lone tab would only be noise.
+        <Card>{executions.children}</Card>
+      )}
       <ExecutionDrawer
         executionId={executionId}
         onClose={() => openExecution(undefined)}

@@ -68,6 +68,7 @@ export const messages = {
     retryStarted: 'Retry started as execution {{id}}',
     retryFailed: 'Could not retry the execution',
     emptyExecutions: 'No background work has run yet',
+    emptyExecutionsMember: 'No background work in your projects yet',
     emptyExecutionsFiltered: 'No execution matches these filters',
     emptyExecutionsHint:
       'Executions appear here when garbage collection or tag retention runs, by hand or on a schedule.',
@@ -178,6 +179,7 @@ export const messages = {
     retryStarted: '已开始重试，新的执行记录为 {{id}}',
     retryFailed: '无法重试该执行记录',
     emptyExecutions: '尚未运行过任何后台工作',
+    emptyExecutionsMember: '您的项目中尚未运行过后台工作',
     emptyExecutionsFiltered: '没有符合筛选条件的执行记录',
     emptyExecutionsHint: '手动或定时运行垃圾清理、标签保留后，执行记录会显示在这里。',
     goToGc: '前往垃圾清理',
