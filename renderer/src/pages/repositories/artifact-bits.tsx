@@ -8,7 +8,7 @@ import { shortDigest } from '../../components/format';
 import { useArtifactActions } from './artifact-actions';
 import { PullCommandList } from './pull-command-popover';
 import { isIndex, platformsOf } from './platform';
-import { sortTags } from './tag-order';
+import { newestFirst } from './tag-order';
 
 /** A button that looks like the text it wraps (a tag name that opens its pull commands). */
 export const PlainButton = forwardRef<HTMLButtonElement, ButtonHTMLAttributes<HTMLButtonElement>>(function PlainButton(
@@ -109,7 +109,7 @@ export function TagChip({
   );
 }
 
-/** An artifact's tags in version order; past `max` the rest open in a popover. */
+/** An artifact's tags, newest version first; past `max` the rest open in a popover. */
 export function TagChips({
   artifact,
   projectName,
@@ -126,7 +126,7 @@ export function TagChips({
   onTagDeleted?: (tag: string) => void;
 }) {
   const { t } = useTranslation('repositories');
-  const tags = sortTags(artifact.tags ?? [], (tag) => tag.name);
+  const tags = newestFirst(artifact.tags ?? [], (tag) => tag.name);
   if (tags.length === 0) return <Typography.Text type="secondary">{t('untagged')}</Typography.Text>;
   const chip = (tag: ArtifactTag) => (
     <TagChip

@@ -10,18 +10,17 @@ import { artifactPath } from './queries';
 
 /**
  * One step of an image's history. From Berth's `additions/layers` it carries the layer it made
- * (digest, media type, size); from Harbor's `additions/build_history` (the config's `history`) only
- * the command, time and comment.
+ * (digest, media type, compressed size; a layer without a step has no command); from Harbor's
+ * `additions/build_history` (the config's `history`) only the command, time and comment.
  */
 export interface HistoryStep {
   digest?: string | null;
   media_type?: string | null;
   size?: number | null;
-  created_by?: string;
-  created?: string;
+  created_by?: string | null;
+  created?: string | null;
   empty_layer?: boolean;
-  comment?: string;
-  author?: string;
+  comment?: string | null;
 }
 
 interface LayerHistory {
@@ -44,7 +43,7 @@ async function loadHistory(base: string, signal: AbortSignal): Promise<LayerHist
 }
 
 /** `/bin/sh -c #(nop)  CMD ["sh"]` → `CMD ["sh"]`: docker build's shell wrapper says nothing. */
-export function readableCommand(createdBy: string | undefined): string {
+export function readableCommand(createdBy: string | null | undefined): string {
   if (!createdBy) return '';
   return createdBy
     .replace(/^\/bin\/sh -c #\(nop\)\s+/, '')
@@ -113,7 +112,9 @@ export function ArtifactLayers({
                     wordBreak: 'break-word',
                   }}
                 >
-                  {readableCommand(s.created_by) || <Typography.Text type="secondary">—</Typography.Text>}
+                  {readableCommand(s.created_by) || (
+                    <Typography.Text type="secondary">{s.media_type ?? '—'}</Typography.Text>
+                  )}
                 </Typography.Text>
                 {s.comment && (
                   <Typography.Text type="secondary" style={{ fontSize: token.fontSizeSM }}>

@@ -32,10 +32,10 @@ import { ArtifactTypeTag, ImmutableBadge, LabelChips, TagChips } from './artifac
 import { ArtifactLayers } from './artifact-layers';
 import { ArtifactReferrers, PlatformTable } from './artifact-referrers';
 import { useConfirmDeleteArtifacts } from './delete-artifacts';
-import { formatPlatform, isIndex } from './platform';
+import { formatPlatform, isIndex, platformsOf } from './platform';
 import { PullCommandPopover, referencesOf } from './pull-command-popover';
 import { useArtifact, useProjectAccess } from './queries';
-import { sortTags } from './tag-order';
+import { newestFirst } from './tag-order';
 
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
@@ -271,6 +271,13 @@ function Overview({
       children: <Typography.Text code>{artifact.artifact_type}</Typography.Text>,
     });
   }
+  if (index) {
+    items.push({
+      key: 'platforms',
+      label: t('platformList'),
+      children: <>{platformsOf(artifact).join(', ') || '—'}</>,
+    });
+  }
   if (image) {
     items.push(
       { key: 'platform', label: t('platform'), children: <>{formatPlatform(attrs) || '—'}</> },
@@ -295,7 +302,9 @@ function Overview({
       <Descriptions size="small" bordered column={{ xs: 1, md: 2 }} items={items} />
       {index && (
         <div>
-          <Typography.Title level={5}>{t('platforms', { count: artifact.references?.length ?? 0 })}</Typography.Title>
+          <Typography.Title level={5} style={{ marginTop: 0 }}>
+            {t('platforms', { count: artifact.references?.length ?? 0 })}
+          </Typography.Title>
           <PlatformTable projectName={projectName} repository={repository} references={artifact.references ?? []} />
         </div>
       )}
@@ -331,7 +340,7 @@ function TagsTable({
   const { addTag, deleteTag } = useArtifactActions(projectName, repository);
   const [form] = Form.useForm<{ tag: string }>();
   const [adding, setAdding] = useState(false);
-  const tags = sortTags(artifact.tags ?? [], (tag) => tag.name, true);
+  const tags = newestFirst(artifact.tags ?? [], (tag) => tag.name);
 
   const submit = async ({ tag }: { tag: string }) => {
     setAdding(true);
@@ -524,12 +533,16 @@ function Annotations({ artifact }: { artifact: Artifact }) {
   return (
     <Flex vertical gap={24}>
       <div>
-        <Typography.Title level={5}>{t('manifestAnnotations')}</Typography.Title>
+        <Typography.Title level={5} style={{ marginTop: 0 }}>
+          {t('manifestAnnotations')}
+        </Typography.Title>
         <KeyValueTable entries={annotations} empty={t('noAnnotations')} />
       </div>
       {artifact.type === 'IMAGE' && !isIndex(artifact) && (
         <div>
-          <Typography.Title level={5}>{t('configLabels')}</Typography.Title>
+          <Typography.Title level={5} style={{ marginTop: 0 }}>
+            {t('configLabels')}
+          </Typography.Title>
           <KeyValueTable entries={labels.map(([k, v]) => [k, String(v)])} empty={t('noConfigLabels')} />
         </div>
       )}

@@ -105,7 +105,9 @@ export function ArtifactReferrers({
   return (
     <Flex vertical gap={24}>
       <div>
-        <Typography.Title level={5}>{t('accessories')}</Typography.Title>
+        <Typography.Title level={5} style={{ marginTop: 0 }}>
+          {t('accessories')}
+        </Typography.Title>
         <Table<Accessory>
           rowKey="id"
           size="middle"
@@ -139,7 +141,9 @@ export function ArtifactReferrers({
       </div>
       {children.length > 0 && (
         <div>
-          <Typography.Title level={5}>{t('indexChildren', { count: children.length })}</Typography.Title>
+          <Typography.Title level={5} style={{ marginTop: 0 }}>
+            {t('indexChildren', { count: children.length })}
+          </Typography.Title>
           <PlatformTable projectName={projectName} repository={repository} references={children} />
         </div>
       )}

@@ -5,9 +5,9 @@ import type { Artifact } from '../../api/types';
 import { shortDigest } from '../../components/format';
 import { useArtifactActions } from './artifact-actions';
 import { isIndex } from './platform';
-import { sortTags } from './tag-order';
+import { newestFirst } from './tag-order';
 
-const tagNames = (a: Artifact) => sortTags(a.tags ?? [], (t) => t.name).map((t) => t.name);
+const tagNames = (a: Artifact) => newestFirst(a.tags ?? [], (t) => t.name).map((t) => t.name);
 
 /**
  * What a deletion will take: each artifact with its tags, and the warnings that matter before

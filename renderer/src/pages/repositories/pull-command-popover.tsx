@@ -5,15 +5,12 @@ import { CopyButton } from '../../components/copy-button';
 import { shortDigest } from '../../components/format';
 import type { Artifact } from '../../api/types';
 import { isDigest, pullCommands } from './pull-commands';
-import { parseVersion, sortTags } from './tag-order';
+import { newestFirst } from './tag-order';
 
-/** What an artifact can be pulled by: its versions newest first, then its other tags, then its digest. */
+/** What an artifact can be pulled by: its tags, newest version first, then its digest. */
 export function referencesOf(artifact: Artifact): string[] {
-  const names = sortTags(artifact.tags ?? [], (t) => t.name).map((t) => t.name);
-  const versions = names.filter((n) => parseVersion(n) !== null).reverse();
-  return [...versions, ...names.filter((n) => parseVersion(n) === null), artifact.digest];
+  return [...newestFirst(artifact.tags ?? [], (t) => t.name).map((t) => t.name), artifact.digest];
 }
-
 /** The commands to pull one artifact, one line per client, each with its copy button. */
 export function PullCommandList({
   repository,

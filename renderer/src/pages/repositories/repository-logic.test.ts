@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Repository } from '../../api/types';
+import { readableCommand } from './artifact-layers';
 import { allGroupKeys, namespaceTree, type NamespaceGroup } from './namespace-tree';
 import { pullCommands, pushCommands } from './pull-commands';
-import { compareByNewestTag, compareTags, newestTag, sortTags } from './tag-order';
+import { compareByNewestTag, compareTags, newestFirst, newestTag, sortTags } from './tag-order';
 
 const sorted = (tags: string[]) => sortTags(tags, (t) => t);
 
@@ -43,6 +44,16 @@ describe('tag order', () => {
     expect(sorted(['20240101123456789012', '20240101123456789011'])).toEqual([
       '20240101123456789011',
       '20240101123456789012',
+    ]);
+  });
+
+  it('shows a row newest version first, words after', () => {
+    expect(newestFirst(['latest', 'v1.9.3', 'v1.10.0', 'edge', 'v1.10.0-rc.1'], (t) => t)).toEqual([
+      'v1.10.0',
+      'v1.10.0-rc.1',
+      'v1.9.3',
+      'edge',
+      'latest',
     ]);
   });
 
@@ -93,6 +104,15 @@ describe('namespace grouping', () => {
     const tree = namespaceTree(page.slice(1), 'team');
     expect(tree.map((n) => `${n.kind}:${n.label}`)).toEqual(['group:app', 'repository:tools']);
     expect((tree[0] as NamespaceGroup).path).toBe('team/app');
+  });
+});
+
+describe('layer commands', () => {
+  it("drop docker build's shell wrapper, keep what was run", () => {
+    expect(readableCommand('/bin/sh -c #(nop)  CMD ["sh"]')).toBe('CMD ["sh"]');
+    expect(readableCommand('/bin/sh -c apk add curl')).toBe('RUN apk add curl');
+    expect(readableCommand('RUN /bin/sh -c make # buildkit')).toBe('RUN /bin/sh -c make');
+    expect(readableCommand(null)).toBe('');
   });
 });
 

@@ -49,17 +49,12 @@ export function RepositoryPage() {
   });
 
   // A push to this repository lands in the table by itself (live events invalidate ['artifacts']);
-  // this says what arrived and who sent it.
+  // this says which tag arrived (an index's platform images come first, by digest: not worth a word).
   useEffect(
     () =>
       onLiveEvent('artifact.pushed', (event) => {
-        if (event.repository !== fullName) return;
-        void message.info(
-          t(event.actor ? 'livePushedBy' : 'livePushed', {
-            ref: event.tag ?? shortDigest(event.digest),
-            actor: event.actor?.name,
-          }),
-        );
+        if (event.repository !== fullName || !event.tag) return;
+        void message.info(t('livePushed', { ref: event.tag }));
       }),
     [fullName, message, t],
   );

@@ -122,3 +122,13 @@ export function compareByNewestTag(a: readonly string[], b: readonly string[]): 
   if (d !== 0 || x === undefined || y === undefined) return d;
   return -compareTags(x, y);
 }
+
+/**
+ * The order tags are shown in: versions newest first (`v1.10.0`, `v1.9.3`, …), then the other tags
+ * (`latest`, `stable`) in natural order, so a row cut short still shows the newest versions.
+ */
+export function newestFirst<T>(items: readonly T[], nameOf: (item: T) => string): T[] {
+  const versions = items.filter((i) => parseVersion(nameOf(i)) !== null);
+  const words = items.filter((i) => parseVersion(nameOf(i)) === null);
+  return [...sortTags(versions, nameOf, true), ...sortTags(words, nameOf)];
+}
