@@ -128,31 +128,27 @@ export interface CurrentUser {
   creation_time: string;
 }
 
-/** Events of `GET /api/v2.0/events` (server/notify/live-events.ts, server/core/events.ts). */
-export interface LiveActor {
-  name: string;
-  clientIp: string | null;
-}
-
+/** Events of `GET /api/v2.0/events`, as server/http/api/event-stream-routes.ts serialises them. */
 export interface ArtifactPushedEvent {
   repository: string;
+  project_name: string;
   digest: string;
-  mediaType: string;
   tag: string | null;
+  media_type: string;
+  /** The manifest's size. */
   size: number;
-  actor: LiveActor | null;
 }
 
 export interface ArtifactDeletedEvent {
   repository: string;
+  project_name: string;
   digest: string;
-  actor: LiveActor | null;
 }
 
 export interface TagDeletedEvent {
   repository: string;
+  project_name: string;
   tag: string;
-  actor: LiveActor | null;
 }
 
 export interface LiveEventMap {

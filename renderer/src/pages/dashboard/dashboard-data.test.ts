@@ -96,10 +96,10 @@ describe('recent pushes', () => {
     const live = pushFromLive({
       repository: 'library/busybox',
       digest: 'sha256:aa',
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      media_type: 'application/vnd.oci.image.manifest.v1+json',
       tag: 'latest',
       size: 1234,
-      actor: null,
+      project_name: 'library',
       at: '2026-11-26T08:00:00.500Z',
     });
     const audited = [

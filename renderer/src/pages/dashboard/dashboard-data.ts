@@ -123,8 +123,8 @@ export function pushFromLive(event: ArtifactPushedEvent & { at: string }): PushE
     project: projectOf(event.repository),
     tag: event.tag,
     digest: event.digest,
-    // The stream's JSON has no actor today (event-stream-routes.ts), whatever the shared type says.
-    username: event.actor?.name ?? null,
+    // The stream names no pusher (event-stream-routes.ts); the audit log's entry fills it in later.
+    username: null,
     at: event.at,
     live: true,
   };
