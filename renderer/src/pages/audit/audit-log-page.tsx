@@ -219,15 +219,7 @@ export function AuditLogPage() {
       <Typography.Paragraph type="secondary" style={{ marginTop: -8 }}>
         {t('subtitle')}
       </Typography.Paragraph>
-      {!admin && (
-        <Alert
-          type="info"
-          showIcon
-          title={t('scope.title')}
-          description={t('scope.body')}
-          style={{ marginBottom: 16 }}
-        />
-      )}
+      {!admin && <Alert type="info" showIcon title={t('scope')} style={{ marginBottom: 16 }} />}
       <ErrorAlert error={list.query.error} />
       <Card styles={{ body: { padding: 0 } }}>
         <Flex gap={12} wrap align="center" style={{ padding: 16 }}>

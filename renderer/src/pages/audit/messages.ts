@@ -3,10 +3,8 @@ export const messages = {
   en: {
     title: 'Audit log',
     subtitle: 'Who did what, and when: pushes, pulls, deletions, sign-ins and changes to settings.',
-    scope: {
-      title: 'Entries of the projects you administer',
-      body: 'System administrators see every entry. You see the entries of projects where you are a project administrator, and none of the system-wide ones.',
-    },
+    scope:
+      'You see the entries of projects where you are a project administrator; system administrators see every entry.',
     forbidden: {
       title: 'The audit log is not available to you',
       body: 'Ask a system administrator, or a project administrator for the log of their project.',
@@ -76,16 +74,13 @@ export const messages = {
     empty: {
       filtered: 'No entry matches these filters. Widen the time range or clear a filter.',
       none: 'Nothing recorded yet. Pushes, pulls, deletions and sign-ins appear here as they happen.',
-      scoped: 'No entries for the projects you administer yet.',
+      scoped: 'Nothing to show. Entries appear here for projects where you are a project administrator.',
     },
   },
   'zh-CN': {
     title: '审计日志',
     subtitle: '谁在何时做了什么：推送、拉取、删除、登录以及设置的变更。',
-    scope: {
-      title: '您所管理项目的日志',
-      body: '系统管理员可以看到所有条目。您可以看到自己担任项目管理员的项目的条目，但看不到系统级条目。',
-    },
+    scope: '您可以看到自己担任项目管理员的项目的条目；系统管理员可以看到所有条目。',
     forbidden: {
       title: '您无法查看审计日志',
       body: '请联系系统管理员；项目管理员可以查看其项目的日志。',
@@ -155,7 +150,7 @@ export const messages = {
     empty: {
       filtered: '没有符合筛选条件的条目。请扩大时间范围或清除筛选。',
       none: '尚无记录。推送、拉取、删除和登录等操作发生后会显示在这里。',
-      scoped: '您管理的项目尚无日志条目。',
+      scoped: '暂无可显示的条目。您担任项目管理员的项目的日志会显示在这里。',
     },
   },
 };
