@@ -271,8 +271,10 @@ export interface ArtifactRepo {
    * Artifacts of a repository with their tags. Keys: `digest` (exact), `tags` (exact, fuzzy: artifacts
    * with a matching tag; `tags=nil` for untagged, `tags=*` for tagged), `media_type`, `artifact_type`
    * (exact), `label_id` (exact, and). Sort: `push_time` (default newest first), `pull_time`, `digest`.
+   * `topLevel` leaves out what Harbor's listing nests under another artifact: untagged children of an
+   * index in the repository, and untagged accessories (referrers) of an artifact in the repository.
    */
-  list(repository: string, query: ListQuery): Promise<Page<ArtifactWithTags>>;
+  list(repository: string, query: ListQuery, options?: { topLevel?: boolean }): Promise<Page<ArtifactWithTags>>;
   /** The children an index references that exist in the repository. */
   children(repository: string, digest: string): Promise<Artifact[]>;
 }

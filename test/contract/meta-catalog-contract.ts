@@ -331,6 +331,36 @@ export function describeMetaCatalogContract(name: string, open: OpenMetaStore): 
       });
     });
 
+    describe('artifacts.list topLevel', () => {
+      it("leaves out untagged index children and accessories of artifacts in the repository, as Harbor's listing does", async () => {
+        const amd = await push();
+        const arm = await push({ tag: 'arm-only' });
+        // The same digest in another repository, not under an index there: stays visible there.
+        await push({
+          repository: 'team/other',
+          manifest: { digest: amd.digest, size: 500, mediaType: MediaType.ociManifest },
+        });
+        const index = await push({
+          manifest: { digest: digest('index'), size: 300, mediaType: MediaType.ociIndex },
+          layers: [],
+          childDigests: [amd.digest, arm.digest],
+          tag: 'multi',
+        });
+        const signature = await push({ subjectDigest: index.digest });
+        const dangling = await push({ subjectDigest: digest('absent-subject') });
+        const plain = await push();
+        const listed = async (repository: string, topLevel: boolean) =>
+          (await store.artifacts.list(repository, q(), { topLevel })).items.map((x) => x.digest).sort();
+
+        // A tagged child is shown (someone pushed it by name); a referrer whose subject is missing too.
+        expect(await listed(REPO, true)).toEqual([arm.digest, index.digest, dangling.digest, plain.digest].sort());
+        expect((await store.artifacts.list(REPO, q(), { topLevel: true })).total).toBe(4);
+        expect(await listed(REPO, false)).toContain(signature.digest);
+        expect(await listed(REPO, false)).toHaveLength(6);
+        expect(await listed('team/other', true)).toEqual([amd.digest]);
+      });
+    });
+
     describe('tags.put', () => {
       it('creates a tag, moves it, and leaves it alone when already there', async () => {
         const a = await push({ now: at(0) });

@@ -312,8 +312,14 @@ describe('artifacts', () => {
   });
 
   it('filters: untagged, fuzzy tags, digest; unknown keys and Harbor’s type key are 400', async () => {
+    // Harbor's listing nests untagged index children and accessories under their parent, so the
+    // repository's untagged artifacts are all out of sight here; the parent's JSON names them.
     const untagged = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', '?q=tags%3Dnil&page_size=50')));
-    expect(untagged.map((a) => a.digest).sort()).toEqual([amd64.digest, arm64.digest, signature.digest].sort());
+    expect(untagged).toEqual([]);
+    const top = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', '?with_accessory=true&page_size=50')));
+    expect(top.map((a) => a.digest).sort()).toEqual([app.digest, multi.digest].sort());
+    const index = top.find((a) => a.digest === multi.digest) as { references: { child_digest: string }[] };
+    expect(index.references.map((r) => r.child_digest).sort()).toEqual([amd64.digest, arm64.digest].sort());
     const fuzzy = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', '?q=tags%3D~mul')));
     expect(fuzzy.map((a) => a.digest)).toEqual([multi.digest]);
     const byDigest = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('app', `?q=digest%3D${app.digest}`)));
@@ -327,8 +333,8 @@ describe('artifacts', () => {
       expect(res.status, q).toBe(400);
       expectHarborErrors(parseJson(res), 'BAD_REQUEST');
     }
-    const paged = await send(guest, 'GET', artifactsOf('app', '?page_size=2&page=1'));
-    expectPagingHeaders(paged.headers, { total: 5, next: /page=2/, prev: null });
+    const paged = await send(guest, 'GET', artifactsOf('app', '?page_size=1&page=1'));
+    expectPagingHeaders(paged.headers, { total: 2, next: /page=2/, prev: null });
     const bad = await send(guest, 'GET', artifactsOf('app', '?with_tag=maybe'));
     expect(bad.status).toBe(422);
   });
@@ -520,7 +526,10 @@ describe('copyArtifact', () => {
     const res = await copy(developer, 'proj', 'mirror', `proj/app@${multi.digest}`);
     expect(res.status).toBe(201);
     const list = parseJson<Json[]>(await send(guest, 'GET', artifactsOf('mirror', '?page_size=10')));
-    expect(list.map((a) => a.digest).sort()).toEqual([amd64.digest, arm64.digest, multi.digest].sort());
+    expect(list.map((a) => a.digest)).toEqual([multi.digest]);
+    for (const child of [amd64.digest, arm64.digest]) {
+      expect((await send(guest, 'GET', `${artifactsOf('mirror')}/${child}`)).status, child).toBe(200);
+    }
     expect(list.find((a) => a.digest === multi.digest)?.tags).toEqual([expect.objectContaining({ name: 'multi' })]);
   });
 

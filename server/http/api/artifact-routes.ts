@@ -51,7 +51,8 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
     const list = parseListRequest(req.query);
     list.query.filters = list.query.filters.map(toMetaFilter);
     const target = await openRepository(req, deps.meta, req.params, 'artifact', 'list');
-    const page = await deps.meta.artifacts.list(target.name.name, list.query);
+    // Index children and accessories appear inside their parent's JSON (references, accessories).
+    const page = await deps.meta.artifacts.list(target.name.name, list.query, { topLevel: true });
     reply.headers(pagingHeaders(req.url, page.total, list));
     return ctx.presenter.present(target.project, page.items, options);
   });

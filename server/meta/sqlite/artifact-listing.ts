@@ -36,8 +36,14 @@ export const ARTIFACT_LIST_SPEC: ListSpec = {
   ],
 };
 
-export function listArtifacts(sql: SqlExecutor, repository: string, query: ListQuery): Page<ArtifactWithTags> {
-  const base = selectArtifacts(sql.qb).where('r.name', '=', repository);
+export function listArtifacts(
+  sql: SqlExecutor,
+  repository: string,
+  query: ListQuery,
+  topLevel = false,
+): Page<ArtifactWithTags> {
+  let base = selectArtifacts(sql.qb).where('r.name', '=', repository);
+  if (topLevel) base = base.where(TOP_LEVEL);
   return readSnapshot(sql, () => {
     const page = listPage(sql, base, query, ARTIFACT_LIST_SPEC, (row: ArtifactRow) => toArtifact(row));
     const tags = tagsOfArtifacts(
@@ -47,6 +53,25 @@ export function listArtifacts(sql: SqlExecutor, repository: string, query: ListQ
     return { total: page.total, items: page.items.map((a) => ({ ...a, tags: tags.get(a.id) ?? [] })) };
   });
 }
+
+/**
+ * Harbor's listing shows an artifact unless it is untagged and nested under another one in the same
+ * repository: a platform image of an index (artifact_children, indexed by child digest), or an
+ * accessory whose subject is here (a referrer with a missing subject stays visible: nothing else shows it).
+ */
+const TOP_LEVEL = rawSql<boolean>`(
+  exists (select 1 from tags tg where tg.artifact_id = a.id)
+  or (
+    not exists (
+      select 1 from artifact_children ac join artifacts p on p.id = ac.parent_id
+      where ac.child_digest = a.digest and p.repository_id = a.repository_id
+    )
+    and not (
+      a.subject_digest is not null
+      and exists (select 1 from artifacts s where s.repository_id = a.repository_id and s.digest = a.subject_digest)
+    )
+  )
+)`;
 
 function tagCondition(filter: Filter) {
   const hasTag = (extra: ReturnType<typeof rawSql<boolean>> | null) =>

@@ -176,8 +176,8 @@ export class SqliteArtifactRepo implements ArtifactRepo {
   }
 
   /** An unknown repository has no artifacts: an empty page (the query is still validated). */
-  async list(repository: string, query: ListQuery): Promise<Page<ArtifactWithTags>> {
-    return listArtifacts(this.sql, repository, query);
+  async list(repository: string, query: ListQuery, options?: { topLevel?: boolean }): Promise<Page<ArtifactWithTags>> {
+    return listArtifacts(this.sql, repository, query, options?.topLevel ?? false);
   }
 
   /** Empty for an unknown repository or digest, and for a manifest that is not an index. */
