@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -29,4 +29,12 @@ export async function writeOrphanBlobs(dataDir: string, count: number): Promise<
       }
     }),
   );
+}
+
+/** How many blob files the data dir's blob store holds (orphans or not). */
+export async function countBlobFiles(dataDir: string): Promise<number> {
+  const root = join(dataDir, 'storage', 'blobs', 'sha256');
+  let count = 0;
+  for (const fan of await readdir(root)) count += (await readdir(join(root, fan))).length;
+  return count;
 }
