@@ -106,6 +106,17 @@ export class Authenticator {
     return principal;
   }
 
+  /**
+   * Confirms a user's own password (a password change's `old_password`) under the sign-in lockout:
+   * failures count and slow down, a locked account is refused. An access token is not a password here.
+   * Throws `Unauthorized` when the password is wrong or the account is locked.
+   */
+  async confirmPassword(username: string, password: string, clientIp: string | null): Promise<void> {
+    if (password.startsWith(ACCESS_TOKEN_PREFIX)) throw new Unauthorized('invalid username or password');
+    const principal = await this.basic(username, password, clientIp);
+    if (principal.kind !== 'user') throw new Unauthorized('invalid username or password');
+  }
+
   /** Forgets cached checks: after a password change, a robot disabled, a user deleted. */
   invalidate(): void {
     this.cache.clear();

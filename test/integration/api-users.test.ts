@@ -450,6 +450,35 @@ describe('login locks', () => {
       expect((await user('GET', '/api/v2.0/system/login-locks')).status).toBe(403);
       expect((await root('DELETE', '/api/v2.0/system/login-locks/user%3Ajane')).status).toBe(404);
       expect((await root('DELETE', '/api/v2.0/system/login-locks/jane')).status).toBe(400);
+
+      // Guessing the old password on a password change counts like guessing it at sign-in, so a
+      // stolen portal session cannot try passwords without limit.
+      const login = await fetch(`${locking.url}/c/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ principal: 'jane', password: 'Jane-Password-1' }),
+      });
+      expect(login.status).toBe(200);
+      const session = {
+        cookie: (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '',
+        'x-harbor-csrf-token': ((await login.json()) as { csrf_token: string }).csrf_token,
+      };
+      const jane = (await client(() => locking.url, session)('GET', '/api/v2.0/users/current')).json()
+        .user_id as number;
+      const guess = (old: string) =>
+        client(() => locking.url, session)(
+          'PUT',
+          `/api/v2.0/users/${jane}/password`,
+          jsonBody({ old_password: old, new_password: 'Jane-Password-9' }),
+        );
+      expect((await guess('Guess-Password-1')).status).toBe(403);
+      expect((await guess('Guess-Password-2')).status).toBe(403);
+      // Locked now: further guesses are refused without being checked, and say why.
+      const locked = await guess('Guess-Password-3');
+      expect(locked.status).toBe(403);
+      expect(locked.body.toString()).toContain('too many failed logins');
+      expect((await root('DELETE', '/api/v2.0/system/login-locks/user%3Ajane')).status).toBe(200);
+      expect((await guess('Jane-Password-1')).status).toBe(200);
     } finally {
       await locking.stop();
     }

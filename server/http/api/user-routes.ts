@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { hashPassword, assertPasswordPolicy, verifyPassword } from '../../auth/password.js';
 import { PROJECT_SELF, ROBOT_SYSTEM_PERMISSIONS, ROLE_PERMISSIONS, ROLES_BY_PRIVILEGE } from '../../auth/rbac.js';
 import { UserSecurity } from '../../auth/security-contexts.js';
-import { Denied, Invalid, NotFound } from '../../core/errors.js';
+import { Denied, Invalid, NotFound, Unauthorized } from '../../core/errors.js';
 import type { User } from '../../meta/identity-types.js';
 import type { Filter } from '../../meta/list-query.js';
 import type { ApiDeps } from './api-deps.js';
@@ -147,8 +147,16 @@ export const userRoutes: ApiRouteModule = (app, deps) => {
     if (self) {
       if (oldPassword === undefined || oldPassword === '')
         throw new Invalid('NAME_INVALID', 'old_password is required');
-      if (!(await verifyPassword(oldPassword, stored)))
-        throw new Denied('forbidden: the current password is incorrect');
+      // Through the authenticator, so guessing the old password with a stolen session meets the
+      // same lockout as guessing it at sign-in. A 403, not a 401: the session itself is fine.
+      await deps.authenticator.confirmPassword(credentials.user.username, oldPassword, req.ip).catch((err) => {
+        if (!(err instanceof Unauthorized)) throw err;
+        throw new Denied(
+          err.message.startsWith('too many')
+            ? `forbidden: ${err.message}`
+            : 'forbidden: the current password is incorrect',
+        );
+      });
     }
     assertPasswordPolicy(newPassword);
     if (await verifyPassword(newPassword, stored)) {
