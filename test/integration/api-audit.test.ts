@@ -14,6 +14,9 @@ interface AuditLog {
   resource_type: string;
   operation: string;
   op_time: string;
+  client_ip: string | null;
+  success: boolean;
+  detail: string;
 }
 
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -83,6 +86,16 @@ describe('what the log records', () => {
     expect(failed).toMatchObject({ clientIp: '127.0.0.1', success: false, operation: 'login' });
     const pull = stored.items.find((e) => e.operation === 'pull' && e.resource === 'alpha/app:v1');
     expect(pull).toMatchObject({ clientIp: '127.0.0.1', username: 'alpha-dev', success: true });
+
+    // The API shows them too (the portal's audit page), and filters on the outcome.
+    const { body } = await logs(
+      admin,
+      '/api/v2.0/audit-logs?q=success%3Dfalse,resource_type%3Duser_login&page_size=100',
+    );
+    expect(body.length).toBeGreaterThan(0);
+    for (const e of body)
+      expect(e).toMatchObject({ success: false, client_ip: '127.0.0.1', resource_type: 'user_login' });
+    expect(body).toContainEqual(expect.objectContaining({ username: 'alpha-dev', detail: expect.any(String) }));
   });
 
   it('records API changes at once (listing waits for queued entries)', async () => {

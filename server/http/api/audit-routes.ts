@@ -55,10 +55,15 @@ export function toAuditLogJson(entry: AuditEntry) {
     resource_type: entry.resourceType,
     operation: entry.operation,
     op_time: harborTime(entry.opTime),
+    // Berth's additions (Harbor's AuditLog has none of them): from where, whether it was allowed, and
+    // a detail that never carries a secret.
+    client_ip: entry.clientIp,
+    success: entry.success,
+    detail: entry.detail ?? '',
   };
 }
 
-const HARBOR_KEYS = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time']);
+const HARBOR_KEYS = new Set(['username', 'resource', 'resource_type', 'operation', 'op_time', 'success']);
 
 /** Only Harbor's keys: a caller must not widen or reshape the project restriction added after them. */
 function auditFilters(filters: Filter[]): Filter[] {
