@@ -17,8 +17,9 @@ export default defineConfig({
   fullyParallel: false,
   retries: 0,
   forbidOnly: true,
-  timeout: 90_000 * factor,
-  expect: { timeout: 15_000 * factor },
+  timeout: 120_000 * factor,
+  // Generous: a busy 2-core machine can take seconds to boot the portal; a passing test never waits them out.
+  expect: { timeout: 20_000 * factor },
   reporter: [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]],
   use: {
     browserName: 'chromium',
@@ -27,8 +28,8 @@ export default defineConfig({
     colorScheme: 'light',
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
-    actionTimeout: 15_000 * factor,
-    navigationTimeout: 15_000 * factor,
+    actionTimeout: 20_000 * factor,
+    navigationTimeout: 20_000 * factor,
     launchOptions: {
       // The browser comes from Debian (apt-get install chromium); Playwright's own download is not
       // reachable from these machines.

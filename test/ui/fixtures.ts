@@ -2,7 +2,6 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { startBerthServer, UI_ADMIN, type BerthServer } from './support/berth-server.js';
 import { AdminApi } from './support/admin-api.js';
 import { createImagePusher, type ImagePusher } from './support/images.js';
-import { SignInPage } from './pages/sign-in-page.js';
 import { AppShell } from './pages/app-shell.js';
 
 /**
@@ -23,7 +22,7 @@ interface WorkerFixtures {
 }
 
 interface TestFixtures {
-  /** A page signed in as the admin through the sign-in form, on the dashboard. */
+  /** The admin's session in this page's browser context; the test navigates where it needs to. */
   signedIn: AppShell;
 }
 
@@ -70,12 +69,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     }
   },
   signedIn: async ({ page }, use) => {
-    const signIn = new SignInPage(page);
-    await signIn.open();
-    await signIn.signIn(UI_ADMIN.username, UI_ADMIN.password);
-    const shell = new AppShell(page);
-    await shell.expectSignedIn(UI_ADMIN.username);
-    await use(shell);
+    // The sign-in form has tests of its own (sign-in.spec.ts): here the session cookie comes from
+    // the same endpoint the form posts to, which spares every test a page load.
+    const res = await page.request.post('/c/login', {
+      form: { principal: UI_ADMIN.username, password: UI_ADMIN.password },
+    });
+    expect(res.status(), await res.text()).toBe(200);
+    await use(new AppShell(page));
   },
 });
 

@@ -48,6 +48,8 @@ async function shoot(page: Page, testInfo: TestInfo, name: string, path: string 
 }
 
 test('the main pages, in light and dark, English and 简体中文', async ({ page }, testInfo) => {
+  // Fifteen pages in one go.
+  test.slow();
   const signIn = new SignInPage(page);
   await signIn.open();
   await shoot(page, testInfo, '01-sign-in', null, 'Password');
