@@ -4,7 +4,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { lazy, useEffect, useMemo, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Navigate, Outlet, RouterProvider, createBrowserRouter, useLocation } from 'react-router';
+import { Link, Navigate, Outlet, RouterProvider, createBrowserRouter, useLocation, useRouteError } from 'react-router';
 import { desktopBridge } from './desktop';
 import { AppLayout } from './layout/app-layout';
 import { startLiveEvents } from './live/live-events';
@@ -100,6 +100,28 @@ function NotFound() {
   );
 }
 
+/**
+ * A page that failed to render or load. After an upgrade an open tab may ask for a page chunk the
+ * server no longer has; a reload fetches the new build.
+ */
+function PageError() {
+  const { t } = useTranslation();
+  const error = useRouteError();
+  const message = error instanceof Error ? error.message : String(error);
+  return (
+    <Result
+      status="warning"
+      title={t('pageError')}
+      subTitle={message}
+      extra={
+        <Button type="primary" onClick={() => window.location.reload()}>
+          {t('reload')}
+        </Button>
+      }
+    />
+  );
+}
+
 const router = createBrowserRouter([
   { path: paths.signIn, element: <SignInRoute /> },
   {
@@ -107,22 +129,28 @@ const router = createBrowserRouter([
     children: [
       {
         element: <AppLayout />,
+        // A pathless route inside the layout: a broken page keeps the navigation around its error.
         children: [
-          { index: true, element: <DashboardPage /> },
-          { path: 'projects', element: <ProjectListPage /> },
-          { path: 'projects/:projectName/repositories/:repositoryName', element: <RepositoryPage /> },
           {
-            path: 'projects/:projectName/repositories/:repositoryName/artifacts/:reference',
-            element: <ArtifactPage />,
+            errorElement: <PageError />,
+            children: [
+              { index: true, element: <DashboardPage /> },
+              { path: 'projects', element: <ProjectListPage /> },
+              { path: 'projects/:projectName/repositories/:repositoryName', element: <RepositoryPage /> },
+              {
+                path: 'projects/:projectName/repositories/:repositoryName/artifacts/:reference',
+                element: <ArtifactPage />,
+              },
+              { path: 'projects/:projectName/:tab?', element: <ProjectDetailPage /> },
+              { path: 'repositories', element: <RepositoryListPage /> },
+              { path: 'jobs', element: <JobsPage /> },
+              { path: 'gc', element: <GcPage /> },
+              { path: 'users', element: <UsersPage /> },
+              { path: 'audit-logs', element: <AuditLogPage /> },
+              { path: 'settings', element: <SettingsPage /> },
+              { path: '*', element: <NotFound /> },
+            ],
           },
-          { path: 'projects/:projectName/:tab?', element: <ProjectDetailPage /> },
-          { path: 'repositories', element: <RepositoryListPage /> },
-          { path: 'jobs', element: <JobsPage /> },
-          { path: 'gc', element: <GcPage /> },
-          { path: 'users', element: <UsersPage /> },
-          { path: 'audit-logs', element: <AuditLogPage /> },
-          { path: 'settings', element: <SettingsPage /> },
-          { path: '*', element: <NotFound /> },
         ],
       },
     ],
