@@ -66,7 +66,8 @@ export const messages = {
       options: 'Options:',
       untaggedOn: 'delete untagged artifacts',
       untaggedOff: 'keep untagged artifacts',
-      workers: '{{count}} workers',
+      workers_one: '{{count}} worker',
+      workers_other: '{{count}} workers',
       log: 'View log',
     },
     history: {
@@ -83,7 +84,7 @@ export const messages = {
       freed: 'Freed',
       wouldFree: 'would free {{size}}',
       deleted: 'Deleted',
-      deletedValue: '{{blobs}} blobs · {{artifacts}} artifacts',
+      deletedValue: 'blobs: {{blobs}} · artifacts: {{artifacts}}',
       started: 'Started',
       duration: 'Duration',
       log: 'Log',
@@ -162,7 +163,7 @@ export const messages = {
       options: '选项：',
       untaggedOn: '删除未打标签的制品',
       untaggedOff: '保留未打标签的制品',
-      workers: '并发数 {{count}}',
+      workers_other: '并发数 {{count}}',
       log: '查看日志',
     },
     history: {
