@@ -33,7 +33,13 @@ export function ociPlugin(services: OciServices) {
 
     app.setErrorHandler((err, req, reply) => {
       const httpError = toHttpError(err);
-      if (httpError.status >= 500) req.log.error({ err }, 'request failed');
+      // A client that hangs up mid-upload is not a server fault; the upload stays resumable.
+      if (req.raw.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        req.log.info(
+          { code: (err as NodeJS.ErrnoException).code, msg: err instanceof Error ? err.message : String(err) },
+          'client went away',
+        );
+      } else if (httpError.status >= 500) req.log.error({ err }, 'request failed');
       else req.log.debug({ code: httpError.code, msg: httpError.message }, 'request refused');
       const detail = httpError.detail as ({ range?: string } & ChallengeDetail) | undefined;
       if (httpError.status === 416 && detail?.range) reply.header('range', detail.range);
