@@ -5,7 +5,7 @@ import type { ApiDeps } from './api/api-deps.js';
 import { API_MODULES } from './api/api-modules.js';
 import { buildApiPlugin } from './api/api-plugin.js';
 import type { AuthServices } from './auth/auth-services.js';
-import { authHook, sendSessionCsrfToken } from './auth/request-auth.js';
+import { authHook } from './auth/request-auth.js';
 import './auth/request-security.js';
 import { sessionRoutes } from './auth/session-routes.js';
 import { tokenRoutes } from './auth/token-routes.js';
@@ -55,7 +55,6 @@ export async function buildHttpApp(options: {
   // Before any route: every handler can rely on `request.security` (anonymous when no credentials).
   app.decorateRequest('security', undefined as unknown as FastifyRequest['security']);
   app.addHook('onRequest', authHook(options.auth));
-  app.addHook('onSend', sendSessionCsrfToken);
 
   await app.register(tokenRoutes(options.auth));
   await app.register(sessionRoutes(options.auth));

@@ -10,20 +10,6 @@ import type { VerifiedToken } from '../../auth/token-service.js';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const ANONYMOUS = new AnonymousSecurity();
-/** The CSRF token of the session that authenticated a request, for `sendSessionCsrfToken`. */
-const sessionCsrfTokens = new WeakMap<FastifyRequest, string>();
-
-/**
- * An onSend hook: answers a request the portal's session cookie authenticated with that session's
- * CSRF token in `X-Harbor-CSRF-Token` (as Harbor does). The cookie is HttpOnly, so after a page
- * reload this is how the portal's script learns the token again. Same-origin only: another site
- * cannot read response headers. Never on requests authenticated any other way.
- */
-export async function sendSessionCsrfToken(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
-  const token = sessionCsrfTokens.get(req);
-  if (token !== undefined) reply.header(CSRF_HEADER, token);
-  return payload;
-}
 
 /**
  * Works out who is calling, once per request, before any route runs: basic credentials (users,
@@ -35,7 +21,7 @@ export async function sendSessionCsrfToken(req: FastifyRequest, reply: FastifyRe
 export function authHook(auth: AuthServices) {
   const verifiedTokens = new Map<string, { token: VerifiedToken; security: RegistryTokenSecurity }>();
 
-  return async function authenticate(req: FastifyRequest): Promise<void> {
+  return async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     req.security = ANONYMOUS;
     const url = req.url;
     const onRegistry = url === '/v2' || url.startsWith('/v2/');
@@ -62,7 +48,7 @@ export function authHook(auth: AuthServices) {
 
     if (onApi) {
       const sid = readCookie(req.headers.cookie, SESSION_COOKIE);
-      if (sid) req.security = await sessionSecurity(req, sid);
+      if (sid) req.security = await sessionSecurity(req, reply, sid);
     }
   };
 
@@ -78,7 +64,7 @@ export function authHook(auth: AuthServices) {
     return security;
   }
 
-  async function sessionSecurity(req: FastifyRequest, sid: string): Promise<SecurityContext> {
+  async function sessionSecurity(req: FastifyRequest, reply: FastifyReply, sid: string): Promise<SecurityContext> {
     const now = new Date();
     const idHash = sha256Hex(sid);
     const session = await auth.meta.sessions.get(idHash, now);
@@ -91,7 +77,9 @@ export function authHook(auth: AuthServices) {
     }
     const user = await auth.meta.users.get(session.userId);
     if (!user) throw new Unauthorized('the session has expired; sign in again');
-    sessionCsrfTokens.set(req, session.csrfToken);
+    // The cookie is HttpOnly: after a page reload this header (as Harbor sends it) is how the portal's
+    // script learns the token again. Same-origin only; never for other kinds of credentials.
+    reply.header(CSRF_HEADER, session.csrfToken);
     // Sliding expiry, written at most once a minute per session.
     if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
       await auth.meta.sessions.touch(idHash, now, new Date(now.getTime() + auth.sessionIdleMs));
