@@ -8,6 +8,7 @@ import type { ManifestService } from '../../registry/manifest-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { JobService } from '../../jobs/job-types.js';
 import type { GcService } from '../../gc/gc-job.js';
+import type { ScanService } from '../../scan/scan-contract.js';
 
 /**
  * What the Harbor API routes need, built once in the composition root (`app.ts`) and handed to
@@ -34,6 +35,8 @@ export interface ApiDeps {
   jobs: JobService;
   /** Starts garbage collection runs (`/system/gc`); absent where GC is not wired (route unit tests). */
   gc?: GcService;
+  /** The scanner (issue 6): scans, reports, registrations, allowlists; absent where it is not wired (route unit tests). */
+  scans?: ScanService;
 }
 
 /** Facts about this installation that `/systeminfo` and `/health` report. */

@@ -6,6 +6,7 @@ import type { BlobService } from '../../registry/blob-service.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { UploadService } from '../../registry/upload-service.js';
 import type { MetaStore } from '../../meta/meta-store.js';
+import type { ScanService } from '../../scan/scan-contract.js';
 
 /** What the /v2/ handlers need; built once in the composition root. */
 export interface OciServices {
@@ -22,6 +23,8 @@ export interface OciServices {
   externalUrl: string | undefined;
   /** Refused requests of authenticated callers are recorded. */
   audit: AuditWriter;
+  /** The pull policy (`prevent_vul`) asks it whether an artifact may be served; absent where the scanner is not wired. */
+  scans?: ScanService;
 }
 
 /** The caller as events and the audit log name it. */
