@@ -204,6 +204,14 @@ export interface ExternalScanner {
 // The scan service (engine/)
 // ---------------------------------------------------------------------------------------------
 
+/** The job system's vendor type of a scan-all run (Harbor's `SCAN_ALL`); its tasks are the artifacts it scans. */
+export const SCAN_ALL_VENDOR_TYPE = 'SCAN_ALL';
+/**
+ * The schedule callback that starts a scheduled scan-all (`jobs.onSchedule(SCAN_ALL_SCHEDULE_CALLBACK,
+ * ...)` in the engine; `/system/scanAll/schedule` sets the schedule with vendor id 0).
+ */
+export const SCAN_ALL_SCHEDULE_CALLBACK = 'scan-all';
+
 export type ScanStatus = 'Pending' | 'Running' | 'Success' | 'Error' | 'Stopped';
 
 /** The overview columns of one artifact's current report (Harbor's `NativeReportSummary`). */
@@ -343,9 +351,23 @@ export interface SecuritySummary {
   scannedArtifacts: number;
   counts: SeverityCounts;
   /** The five CVEs with the highest CVSS score found anywhere. */
-  dangerousCves: Array<{ cveId: string; severity: Severity; cvssScore: number | null; package: string; version: string; desc: string }>;
+  dangerousCves: Array<{
+    cveId: string;
+    severity: Severity;
+    cvssScore: number | null;
+    package: string;
+    version: string;
+    desc: string;
+  }>;
   /** The five artifacts with the most critical, then high, then medium findings. */
-  dangerousArtifacts: Array<{ projectId: number; repository: string; digest: string; critical: number; high: number; medium: number }>;
+  dangerousArtifacts: Array<{
+    projectId: number;
+    repository: string;
+    digest: string;
+    critical: number;
+    high: number;
+    medium: number;
+  }>;
 }
 
 /** One row of `/vul/vulnerabilities`. */
@@ -389,6 +411,11 @@ export interface ImageScanner {
   scanLayers(
     layers: readonly LayerFileRef[],
     signal: AbortSignal,
-  ): Promise<{ os: DetectedOs | null; packages: ImagePackage[]; findings: VulnerabilityFinding[]; incomplete: boolean }>;
+  ): Promise<{
+    os: DetectedOs | null;
+    packages: ImagePackage[];
+    findings: VulnerabilityFinding[];
+    incomplete: boolean;
+  }>;
   identity(): Promise<ScannerIdentity>;
 }
