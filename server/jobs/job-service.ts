@@ -8,6 +8,7 @@ import {
   type ExecutionFilter,
   type JobDefinition,
   type JobEvent,
+  type JobReconfiguration,
   type JobService,
   type Lane,
   type NewTask,
@@ -134,6 +135,39 @@ export class LocalJobService implements JobService {
     const window = definition.timeWindow ?? (definition.lane === 'background' ? this.#o.backgroundWindow : null);
     if (window) this.#windows.set(definition.type, parseTimeWindow(window));
     this.#definitions.set(definition.type, definition as unknown as JobDefinition<Record<string, unknown>>);
+  }
+
+  reconfigure(type: string, change: JobReconfiguration): void {
+    const current = this.#definitions.get(type);
+    if (!current) throw new NotFound('NAME_UNKNOWN', `no job type ${type}`);
+    const next = { ...current };
+    if (change.concurrency !== undefined) {
+      if (!Number.isInteger(change.concurrency) || change.concurrency < 1) {
+        throw new Invalid('NAME_INVALID', `job type ${type} needs a concurrency of at least 1`);
+      }
+      next.concurrency = change.concurrency;
+    }
+    if (change.memoryMb !== undefined) {
+      if (!Number.isInteger(change.memoryMb) || change.memoryMb < 16) {
+        throw new Invalid('NAME_INVALID', `job type ${type} needs a worker memory limit of at least 16 MiB`);
+      }
+      next.memoryMb = change.memoryMb;
+    }
+    if (change.timeWindow !== undefined) {
+      // Parsed first, so a bad window changes nothing.
+      const window = change.timeWindow ? parseTimeWindow(change.timeWindow) : undefined;
+      next.timeWindow = change.timeWindow;
+      const effective =
+        window ??
+        (next.lane === 'background' && this.#o.backgroundWindow
+          ? parseTimeWindow(this.#o.backgroundWindow)
+          : undefined);
+      if (effective) this.#windows.set(type, effective);
+      else this.#windows.delete(type);
+    }
+    // Running tasks hold the old definition object (their heap limit stays); new launches read this one.
+    this.#definitions.set(type, next);
+    this.#wake();
   }
 
   onSchedule(callback: string, fire: (schedule: Schedule) => Promise<void>): void {

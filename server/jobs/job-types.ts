@@ -133,6 +133,12 @@ export interface JobDefinition<P = Record<string, unknown>> {
   run(ctx: TaskContext<P>): Promise<{ message?: string } | void>;
 }
 
+export interface JobReconfiguration {
+  concurrency?: number;
+  memoryMb?: number;
+  timeWindow?: string | null;
+}
+
 export interface NewTask {
   jobType: string;
   params?: Record<string, unknown>;
@@ -223,6 +229,12 @@ export interface WorkerPoolInfo {
 export interface JobService {
   /** Registers a job type. Call before `start()`. */
   define<P>(definition: JobDefinition<P>): void;
+  /**
+   * Changes a defined job type's budget while running: tasks started from now on use it (running
+   * ones keep theirs; a lower concurrency lets them finish). `timeWindow` null removes the window.
+   * Throws `NotFound` for an unknown type, `Invalid` for a bad value.
+   */
+  reconfigure(type: string, change: JobReconfiguration): void;
   /** Registers what a schedule's `callback` does when it fires. */
   onSchedule(callback: string, fire: (schedule: Schedule) => Promise<void>): void;
 

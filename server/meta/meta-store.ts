@@ -4,6 +4,7 @@ import type { ListQuery, Page } from './list-query.js';
 import type { AuditRepo, LabelRepo, MemberRepo, NewProject } from './project-types.js';
 import type { ImmutableRuleRepo, RetentionPolicyRepo } from './retention-types.js';
 import type { JobRepo } from '../jobs/job-repo.js';
+import type { ScanRepo } from '../scan/engine/scan-repo-types.js';
 
 /**
  * The metadata seam. One repository interface per aggregate; every method is async so a PostgreSQL
@@ -38,6 +39,8 @@ export interface MetaStore {
   readonly gc: GcRepo;
   /** Executions, tasks, logs, schedules and paused queues of the job system. */
   readonly jobs: JobRepo;
+  /** The scanner's caches, reports, findings, registrations, allowlists and settings. */
+  readonly scans: ScanRepo;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { projectsMigration } from './migration-004-projects.js';
 import { pullCountMigration } from './migration-005-pull-count.js';
 import { gcMigration } from './migration-007-gc.js';
 import { retentionMigration } from './migration-008-retention.js';
+import { scanMigration } from './migration-009-scan.js';
 import { jobsMigration } from './migration-006-jobs.js';
 import { createQueryBuilder, translateError } from './executor.js';
 import type { SchemaMigrationsTable } from './schema.js';
@@ -129,6 +130,7 @@ export const MIGRATIONS: readonly Migration[] = [
   jobsMigration,
   gcMigration,
   retentionMigration,
+  scanMigration,
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { IdentityTables } from './schema-identity.js';
 import type { ProjectTables } from './schema-projects.js';
 import type { RetentionTables } from './schema-retention.js';
 import type { JobTables } from './schema-jobs.js';
+import type { ScanTables } from './schema-scan.js';
 
 /**
  * Table types for the Kysely query builder: the current shape of the schema that `migrations.ts`
@@ -19,7 +20,7 @@ import type { JobTables } from './schema-jobs.js';
  * upload_sessions (standalone; keyed by upload id)
  * ```
  */
-export interface MetaDatabase extends IdentityTables, ProjectTables, JobTables, RetentionTables {
+export interface MetaDatabase extends IdentityTables, ProjectTables, JobTables, RetentionTables, ScanTables {
   schema_migrations: SchemaMigrationsTable;
   projects: ProjectsTable;
   repositories: RepositoriesTable;

@@ -15,6 +15,7 @@ import { SqliteRetentionPolicyRepo } from './retention-repo.js';
 import { SqliteTagRepo } from './tag-repo.js';
 import { SqliteUploadRepo } from './upload-repo.js';
 import { SqliteJobRepo } from './job-repo.js';
+import { SqliteScanRepo } from './scan-repo.js';
 
 export interface SqliteMetaStoreOptions {
   /** Database file, or ':memory:' for tests. */
@@ -66,6 +67,7 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
       immutableRules: new SqliteImmutableRuleRepo(sql, projects),
       retentionPolicies: new SqliteRetentionPolicyRepo(sql, projects),
       jobs: new SqliteJobRepo(sql),
+      scans: new SqliteScanRepo(sql),
       async close() {
         if (closed) return;
         closed = true;
