@@ -33,6 +33,7 @@ const RepositoryListPage = lazy(() =>
 const RepositoryPage = lazy(() =>
   import('./pages/repositories/repository-page').then((m) => ({ default: m.RepositoryPage })),
 );
+const ScannerPage = lazy(() => import('./pages/scanner/scanner-page').then((m) => ({ default: m.ScannerPage })));
 const SettingsPage = lazy(() => import('./pages/settings/settings-page').then((m) => ({ default: m.SettingsPage })));
 const UsersPage = lazy(() => import('./pages/users/users-page').then((m) => ({ default: m.UsersPage })));
 import { usePreferences } from './stores/preferences';
@@ -145,6 +146,7 @@ const router = createBrowserRouter([
               { path: 'repositories', element: <RepositoryListPage /> },
               { path: 'jobs', element: <JobsPage /> },
               { path: 'gc', element: <GcPage /> },
+              { path: 'scanner', element: <ScannerPage /> },
               { path: 'users', element: <UsersPage /> },
               { path: 'audit-logs', element: <AuditLogPage /> },
               { path: 'settings', element: <SettingsPage /> },

@@ -22,6 +22,7 @@ export const paths = {
   jobs: '/jobs',
   gc: '/gc',
   settings: '/settings',
+  scanner: '/scanner',
 };
 
 /** `library/nginx` → `library` (the project is the first path segment of a repository name). */

@@ -15,6 +15,11 @@ export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
 }
 
+/** For requests that cannot go through `request` (an upload that reports its progress via XMLHttpRequest). */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken ? { [CSRF_HEADER]: csrfToken } : {};
+}
+
 /** Called once by the session store: a 401 on an API call means the session is gone. */
 export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;

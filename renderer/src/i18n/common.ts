@@ -33,6 +33,7 @@ export const common = {
       users: 'Users',
       auditLogs: 'Audit log',
       settings: 'Settings',
+      scanner: 'Vulnerability scanner',
       administration: 'Administration',
     },
     header: {
@@ -94,6 +95,7 @@ export const common = {
       users: '用户',
       auditLogs: '审计日志',
       settings: '设置',
+      scanner: '漏洞扫描',
       administration: '系统管理',
     },
     header: {

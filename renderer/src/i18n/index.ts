@@ -7,6 +7,7 @@ import { messages as gc } from '../pages/gc/messages';
 import { messages as jobs } from '../pages/jobs/messages';
 import { messages as projects } from '../pages/projects/messages';
 import { messages as repositories } from '../pages/repositories/messages';
+import { messages as scanner } from '../pages/scanner/messages';
 import { messages as settings } from '../pages/settings/messages';
 import { messages as signIn } from '../pages/sign-in/messages';
 import { messages as users } from '../pages/users/messages';
@@ -16,7 +17,19 @@ import type { Language } from '../stores/preferences';
  * English and 简体中文. Each page folder owns its text (`messages.ts`, one namespace per folder);
  * both languages must have the same keys (test: renderer/src/i18n/messages.test.ts).
  */
-export const namespaces = { common, audit, dashboard, gc, jobs, projects, repositories, settings, signIn, users };
+export const namespaces = {
+  common,
+  audit,
+  dashboard,
+  gc,
+  jobs,
+  projects,
+  repositories,
+  scanner,
+  settings,
+  signIn,
+  users,
+};
 export const languages: Language[] = ['en', 'zh-CN'];
 
 export function initI18n(language: Language) {

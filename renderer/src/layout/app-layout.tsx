@@ -5,6 +5,7 @@ import {
   DashboardOutlined,
   DatabaseOutlined,
   LogoutOutlined,
+  SafetyCertificateOutlined,
   ScheduleOutlined,
   SettingOutlined,
   TeamOutlined,
@@ -54,6 +55,11 @@ export function AppLayout() {
           ? [
               { key: paths.users, icon: <TeamOutlined />, label: <Link to={paths.users}>{t('nav.users')}</Link> },
               { key: paths.gc, icon: <ClearOutlined />, label: <Link to={paths.gc}>{t('nav.gc')}</Link> },
+              {
+                key: paths.scanner,
+                icon: <SafetyCertificateOutlined />,
+                label: <Link to={paths.scanner}>{t('nav.scanner')}</Link>,
+              },
             ]
           : []),
         {
@@ -66,9 +72,16 @@ export function AppLayout() {
     },
   ];
   const selected =
-    [paths.projects, paths.repositories, paths.jobs, paths.users, paths.gc, paths.auditLogs, paths.settings].find(
-      (p) => location.pathname === p || location.pathname.startsWith(`${p}/`),
-    ) ?? paths.dashboard;
+    [
+      paths.projects,
+      paths.repositories,
+      paths.jobs,
+      paths.users,
+      paths.gc,
+      paths.scanner,
+      paths.auditLogs,
+      paths.settings,
+    ].find((p) => location.pathname === p || location.pathname.startsWith(`${p}/`)) ?? paths.dashboard;
 
   return (
     <Layout style={{ minHeight: '100vh' }}>

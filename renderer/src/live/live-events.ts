@@ -42,6 +42,9 @@ const REGISTRY_KEYS = [
   'audit-logs',
 ];
 const JOB_KEYS = ['executions', 'queues', 'gc', 'schedules'];
+/** A scan's progress and end change what artifact rows and reports show. */
+const SCAN_KEYS = ['artifacts', 'artifact', 'vulnerabilities', 'sbom'];
+const SCAN_VENDORS = new Set(['IMAGE_SCAN', 'SBOM']);
 
 export function startLiveEvents(queryClient: QueryClient): () => void {
   const source = new EventSource('/api/v2.0/events');
@@ -87,6 +90,10 @@ export function startLiveEvents(queryClient: QueryClient): () => void {
     const known = replaceInLists<Execution>(queryClient, ['executions'], execution);
     queryClient.setQueryData(['execution', execution.id], execution);
     if (!known || execution.end_time) invalidate(JOB_KEYS);
+    // Every step of one artifact's scan moves its row (Scanning… n%); scan-all only at its start and end.
+    if (SCAN_VENDORS.has(execution.vendor_type)) invalidate(SCAN_KEYS);
+    else if (execution.vendor_type === 'SCAN_ALL' && (!known || execution.end_time))
+      invalidate([...SCAN_KEYS, 'scan-all']);
   });
   listen('task', (task) => {
     const known = replaceInLists<Task>(queryClient, ['tasks', task.execution_id], task);

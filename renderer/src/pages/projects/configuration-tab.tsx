@@ -11,6 +11,7 @@ import { useCurrentUser } from '../../stores/session';
 import { projectPath, useProjectSummary, type ProjectAbilities, type ProjectJson } from './project-api';
 import { useDeleteProject } from './project-bits';
 import { QuotaBar, StorageLimitInput, storageLimitRule } from './quota';
+import { ScanPolicyCard } from './scan-policy-card';
 
 export function ConfigurationTab({ project, abilities }: { project: ProjectJson; abilities: ProjectAbilities }) {
   const admin = useCurrentUser()?.sysadmin_flag ?? false;
@@ -18,6 +19,11 @@ export function ConfigurationTab({ project, abilities }: { project: ProjectJson;
   return (
     <Flex vertical gap={16}>
       <AccessCard project={project} canChange={project.togglable || abilities.can('', 'update')} />
+      <ScanPolicyCard
+        key={JSON.stringify([project.metadata, project.update_time])}
+        project={project}
+        abilities={abilities}
+      />
       <QuotaCard project={project} admin={admin} />
       {canDelete && <DangerCard project={project} />}
     </Flex>

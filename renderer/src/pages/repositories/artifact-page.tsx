@@ -18,7 +18,7 @@ import {
 } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError } from '../../api/client';
 import type { Artifact, Tag as ArtifactTag } from '../../api/types';
 import { CopyButton } from '../../components/copy-button';
@@ -31,6 +31,8 @@ import { useArtifactActions } from './artifact-actions';
 import { ArtifactTypeTag, ImmutableBadge, LabelChips, TagChips } from './artifact-bits';
 import { ArtifactLayers } from './artifact-layers';
 import { ArtifactReferrers, PlatformTable } from './artifact-referrers';
+import { ArtifactSbom } from './artifact-sbom';
+import { ArtifactVulnerabilities } from './artifact-vulnerabilities';
 import { useConfirmDeleteArtifacts } from './delete-artifacts';
 import { formatPlatform, isIndex, platformsOf } from './platform';
 import { PullCommandPopover, referencesOf } from './pull-command-popover';
@@ -55,7 +57,19 @@ export function ArtifactPage() {
   const access = useProjectAccess(projectName);
   const query = useArtifact(projectName, fullName, reference);
   const confirmDelete = useConfirmDeleteArtifacts(projectName, fullName);
-  const [tab, setTab] = useState('overview');
+  // `?tab=vulnerabilities` (the severity bar's link) opens that tab; switching tabs keeps the URL shareable.
+  const [search, setSearch] = useSearchParams();
+  const tab = search.get('tab') ?? 'overview';
+  const setTab = (key: string) =>
+    setSearch(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        if (key === 'overview') next.delete('tab');
+        else next.set('tab', key);
+        return next;
+      },
+      { replace: true },
+    );
 
   const crumbs = [
     { title: t('common:nav.projects'), to: paths.projects },
@@ -211,6 +225,34 @@ export function ArtifactPage() {
                     children: <JsonView value={configJson} label={t('configJson')} />,
                   },
                 ]),
+            ...(artifact.type === 'IMAGE'
+              ? [
+                  {
+                    key: 'vulnerabilities',
+                    label: t('scanner:artifact.tabVulnerabilities'),
+                    children: (
+                      <ArtifactVulnerabilities
+                        artifact={artifact}
+                        projectName={projectName}
+                        repository={fullName}
+                        canScan={access.canTag}
+                      />
+                    ),
+                  },
+                  {
+                    key: 'sbom',
+                    label: t('scanner:artifact.tabSbom'),
+                    children: (
+                      <ArtifactSbom
+                        artifact={artifact}
+                        projectName={projectName}
+                        repository={fullName}
+                        canScan={access.canTag}
+                      />
+                    ),
+                  },
+                ]
+              : []),
             {
               key: 'annotations',
               label: t('tabAnnotations'),

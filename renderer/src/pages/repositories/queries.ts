@@ -12,6 +12,9 @@ export const ARTIFACT_FLAGS = {
   with_label: true,
   with_immutable_status: true,
   with_accessory: true,
+  // Harbor's scan and SBOM overviews: the severity bar and the scan state of each row.
+  with_scan_overview: true,
+  with_sbom_overview: true,
 } as const;
 
 export interface ProjectAccess {

@@ -16,6 +16,7 @@ import { TimeText } from '../../components/time-text';
 import { onLiveEvent } from '../../live/live-events';
 import { paths } from '../../routes';
 import { LabelChips, TagChips, TypeCell } from './artifact-bits';
+import { ScanCell } from './artifact-scan';
 import { useConfirmDeleteArtifacts } from './delete-artifacts';
 import { isIndex } from './platform';
 import { PullCommandPopover, referencesOf } from './pull-command-popover';
@@ -126,6 +127,14 @@ export function RepositoryPage() {
       render: (_, a) => <TypeCell artifact={a} parentTags={parentTags.get(a.digest)} />,
     },
     { title: t('size'), key: 'size', align: 'right', width: 96, render: (_, a) => formatBytes(a.size) },
+    {
+      title: t('scanner:artifact.column'),
+      key: 'scan',
+      width: 170,
+      render: (_, a) => (
+        <ScanCell artifact={a} projectName={projectName} repository={fullName} canScan={access.canTag} />
+      ),
+    },
     { title: t('labels'), key: 'labels', width: 110, render: (_, a) => <LabelChips labels={a.labels} /> },
     {
       title: t('pushTime'),
@@ -256,7 +265,7 @@ export function RepositoryPage() {
         columns={columns}
         dataSource={rows}
         loading={list.query.isLoading}
-        scroll={{ x: 1080 }}
+        scroll={{ x: 1250 }}
         pagination={{ ...list.pagination, showTotal: (total) => t('common:total', { count: total }) }}
         rowSelection={
           access.canDelete
