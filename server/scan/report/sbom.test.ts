@@ -56,6 +56,7 @@ const artifact: SbomArtifact = {
 const options = { toolVersion: '0.1.0', generatedAt: new Date('2026-02-03T04:05:06.789Z') };
 
 let cyclonedxValidate: ValidateFunction;
+let spdxValidate: ValidateFunction;
 let inventory: ImageInventory;
 
 beforeAll(async () => {
@@ -68,12 +69,18 @@ beforeAll(async () => {
   ajv.addSchema(schema('spdx.SNAPSHOT.schema.json'), 'http://cyclonedx.org/schema/spdx.SNAPSHOT.schema.json');
   ajv.addSchema(schema('jsf-0.82.SNAPSHOT.schema.json'), 'http://cyclonedx.org/schema/jsf-0.82.SNAPSHOT.schema.json');
   cyclonedxValidate = ajv.compile(schema('bom-1.5.SNAPSHOT.schema.json'));
+  spdxValidate = ajv.compile(schema('spdx-schema-2.3.json'));
   inventory = await realInventory();
 });
 
 function expectValidCycloneDx(doc: unknown) {
   const ok = cyclonedxValidate(doc);
   expect(ok ? [] : cyclonedxValidate.errors).toEqual([]);
+}
+
+function expectValidSpdx(doc: unknown) {
+  const ok = spdxValidate(doc);
+  expect(ok ? [] : spdxValidate.errors).toEqual([]);
 }
 
 const small: ImagePackage[] = [
@@ -248,6 +255,19 @@ describe('CycloneDX 1.5', () => {
     // Without an OS the image holds every package directly.
     expect(bom.dependencies[0]!.dependsOn).toHaveLength(3);
     expect(bom.metadata.component.purl).toBe(`pkg:oci/app@${artifact.digest}?repository_url=app`);
+    const spdx = buildSpdx(
+      { os: null, packages: twice, incomplete: true },
+      { repository: 'app', digest: artifact.digest },
+      options,
+    );
+    expectValidSpdx(spdx);
+    expect(spdx.creationInfo.comment).toMatch(/^Incomplete/);
+    expect(spdx.packages.map((p) => p.SPDXID)).toEqual([
+      'SPDXRef-Image',
+      'SPDXRef-Package-1-zlib1g',
+      'SPDXRef-Package-2-babel-traverse',
+      'SPDXRef-Package-3-babel-traverse',
+    ]);
   });
 });
 
@@ -290,7 +310,7 @@ describe('SPDX 2.3', () => {
           name: 'debian',
           versionInfo: '12',
           ...none,
-          primaryPackagePurpose: 'OPERATING-SYSTEM',
+          primaryPackagePurpose: 'OPERATING_SYSTEM',
         },
         {
           SPDXID: 'SPDXRef-Package-1-zlib1g',
@@ -338,10 +358,20 @@ describe('SPDX 2.3', () => {
         },
       ],
     });
+    expectValidSpdx(doc);
   });
 
   it('a real inventory: valid idstrings, unique, every relationship naming a package, deterministic', () => {
     const doc = buildSpdx(inventory, artifact, options);
+    expectValidSpdx(doc);
+    // The schema does catch mistakes: a purpose spelt as in the tag-value format, a property it does not know.
+    const broken = structuredClone(doc) as unknown as { packages: Array<Record<string, unknown>> };
+    broken.packages[1]!.primaryPackagePurpose = 'OPERATING-SYSTEM';
+    broken.packages[2]!.properties = [];
+    expect(spdxValidate(broken)).toBe(false);
+    expect(spdxValidate.errors!.map((e) => e.instancePath)).toEqual(
+      expect.arrayContaining(['/packages/1/primaryPackagePurpose', '/packages/2']),
+    );
     expect(doc.packages).toHaveLength(inventory.packages.length + 2);
     const ids = doc.packages.map((p) => p.SPDXID);
     expect(new Set(ids).size).toBe(ids.length);
@@ -357,6 +387,7 @@ describe('SPDX 2.3', () => {
     expect(buildSpdx({ ...inventory, packages: [...inventory.packages].reverse() }, artifact, options)).toEqual(doc);
     // Without a registry host the namespace is the document's UUID.
     const bare = buildSpdx(inventory, { repository: 'team/app', digest: artifact.digest }, options);
+    expectValidSpdx(bare);
     expect(bare.documentNamespace).toBe(`urn:uuid:${documentUuid(inventory, artifact)}`);
   });
 

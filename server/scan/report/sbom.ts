@@ -204,7 +204,8 @@ export interface SpdxPackage {
   licenseConcluded: 'NOASSERTION';
   licenseDeclared: 'NOASSERTION';
   copyrightText: 'NOASSERTION';
-  primaryPackagePurpose: 'CONTAINER' | 'OPERATING-SYSTEM' | 'LIBRARY';
+  /** The JSON schema spells it `OPERATING_SYSTEM` where the spec's tag-value text has `OPERATING-SYSTEM`. */
+  primaryPackagePurpose: 'CONTAINER' | 'OPERATING_SYSTEM' | 'LIBRARY';
   sourceInfo?: string;
   comment?: string;
   externalRefs?: Array<{ referenceCategory: 'PACKAGE-MANAGER'; referenceType: 'purl'; referenceLocator: string }>;
@@ -251,7 +252,7 @@ export function buildSpdx(inventory: SbomInventory, artifact: SbomArtifact, opti
       name: inventory.os.family,
       versionInfo: inventory.os.version,
       ...notAsserted(),
-      primaryPackagePurpose: 'OPERATING-SYSTEM',
+      primaryPackagePurpose: 'OPERATING_SYSTEM',
     });
     relationships.push({
       spdxElementId: image.SPDXID,
