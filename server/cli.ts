@@ -6,6 +6,7 @@ import { ADMIN_USERNAME } from './auth/admin-bootstrap.js';
 import { assertPasswordPolicy, generatePassword, hashPassword } from './auth/password.js';
 import { createServer, ListenError } from './index.js';
 import { openSqliteMetaStore } from './meta/sqlite/sqlite-meta-store.js';
+import { vulndbCommand } from './scan/vulndb/vulndb-cli.js';
 
 const USAGE = `Usage: berth <command> [options]
 
@@ -15,6 +16,10 @@ Commands:
   admin reset-password [USER]  set a new password for USER (default admin) from
                                BERTH_ADMIN_PASSWORD, or generate and print one;
                                also lifts login lockouts and ends the user's sessions
+  vulndb import PATH           import advisories (an OSV all.zip, a folder of OSV
+                               JSON, one OSV record, the Debian security tracker
+                               JSON or an Alpine secdb file); the server may run
+  vulndb status                print what the advisory database holds
 
 Environment:
   BERTH_ADMIN_PASSWORD  the first admin's password, used at first start only
@@ -62,7 +67,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stdout.write(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const maxPositionals = command === 'admin' ? 3 : 1;
+  const maxPositionals = command === 'admin' || command === 'vulndb' ? 3 : 1;
   if (positionals.length > maxPositionals) {
     process.stderr.write(`berth: unexpected argument ${positionals[maxPositionals]}\n`);
     return 2;
@@ -95,6 +100,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return 2;
       }
       return resetPassword(config, positionals[2] ?? ADMIN_USERNAME, env.BERTH_ADMIN_PASSWORD);
+    case 'vulndb':
+      return vulndbCommand(config, positionals.slice(1));
     case 'verify-config':
       process.stdout.write(`${JSON.stringify(redact(config), null, 2)}\n`);
       return 0;
