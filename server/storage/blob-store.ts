@@ -121,6 +121,15 @@ export class BlobStore {
     }
   }
 
+  /**
+   * The local file holding a committed blob, when the driver keeps blobs as local files (filesystem);
+   * undefined for drivers without one (memory, object stores): read those through `open`.
+   */
+  localPath(digest: string): string | undefined {
+    const driver = this.driver as StorageDriver & { localPath?(path: string): string };
+    return driver.localPath ? driver.localPath(blobData(parseDigest(digest))) : undefined;
+  }
+
   /** A URL the client can fetch the blob from directly (presigned), when the driver offers one. */
   async redirectUrl(digest: string, method: 'GET' | 'HEAD'): Promise<string | undefined> {
     const path = blobData(parseDigest(digest));

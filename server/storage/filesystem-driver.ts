@@ -265,6 +265,14 @@ export class FilesystemDriver implements StorageDriver {
     }
   }
 
+  /**
+   * The local file behind a driver path, so a worker thread can open a blob itself (layer analysis)
+   * instead of having its bytes streamed across threads. The file may vanish (GC) at any time.
+   */
+  localPath(path: string): string {
+    return this.#fileTarget(path);
+  }
+
   #full(path: string): string {
     assertValidPath(path);
     return path === '/' ? this.rootDir : join(this.rootDir, ...path.slice(1).split('/'));

@@ -1,0 +1,1146 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Logger } from 'pino';
+import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import type { EventBus } from '../../core/events.js';
+import { MediaTypes } from '../../core/media-types.js';
+import {
+  PermanentTaskError,
+  type Execution,
+  type JobService,
+  type NewTask,
+  type TaskContext,
+} from '../../jobs/job-types.js';
+import { parseTimeWindow } from '../../jobs/schedule-time.js';
+import type { Artifact, MetaStore } from '../../meta/meta-store.js';
+import type { ManifestService } from '../../registry/manifest-service.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import { LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
+import type { LayerAnalysis } from '../layers/layer-types.js';
+import { mergeLayers } from '../layers/merge-layers.js';
+import {
+  SCAN_ALL_SCHEDULE_CALLBACK,
+  SCAN_ALL_VENDOR_TYPE,
+  SEVERITY_ORDER,
+  VULNERABILITY_REPORT_MIME,
+  type AdvisoryDatabase,
+  type ExternalScanner,
+  type HarborVulnerabilityReport,
+  type ImportResult,
+  type ScanOverview,
+  type ScanService,
+  type ScanTarget,
+  type ScannerAdapterMetadata,
+  type ScannerIdentity,
+  type ScannerRegistration,
+  type ScannerSettings,
+  type SecuritySummary,
+  type Severity,
+  type VulnerabilityQuery,
+  type VulnerabilityRow,
+} from '../scan-contract.js';
+import { StoredAllowlists } from './allowlist-store.js';
+import { LayerAnalyzer } from './layer-analyzer.js';
+import { buildReport, countsOf, findingRows, highest, mergeChildReports } from './report-build.js';
+import type { FinishedReport, ReportRow, ScanRepo, StoredInventory } from './scan-repo-types.js';
+import { BUILTIN_SCANNER_UUID, StoredScannerRegistry } from './scanner-registry.js';
+
+/** Job types: user and push scans; scan-all's (time window); DB re-matches (time window); SBOMs. */
+export const JOB_SCAN = 'scan.image';
+export const JOB_SCAN_ALL = 'scan.all';
+export const JOB_REMATCH = 'scan.rematch';
+export const JOB_SBOM = 'scan.sbom';
+export const IMAGE_SCAN_VENDOR = 'IMAGE_SCAN';
+export const REMATCH_VENDOR = 'SCAN_REMATCH';
+export const SBOM_VENDOR = 'SBOM';
+
+/** Bumped when matching or report assembly changes what a report says for the same inventory. */
+const ENGINE_VERSION = 1;
+export const BUILTIN_IDENTITY: ScannerIdentity = {
+  name: 'Berth',
+  vendor: 'Berth',
+  version: `${ENGINE_VERSION}.${LAYER_ANALYZER_VERSION}.0`,
+};
+
+const PRIORITY = { MANUAL: 10, EVENT: 5, SCHEDULE: 0 } as const;
+const IMAGE_CONFIGS = new Set<string>([MediaTypes.ociConfig, MediaTypes.dockerConfig]);
+const INDEX_TYPES = new Set<string>([MediaTypes.ociIndex, MediaTypes.dockerManifestList]);
+
+export const DEFAULT_SCANNER_SETTINGS: ScannerSettings = {
+  workers: 1,
+  memoryMb: 256,
+  maxLayerBytes: 4 * 1024 * 1024 * 1024,
+  niceness: 10,
+  timeWindow: null,
+  scanAllOnlyChanged: true,
+  dbUrls: [],
+  dbUpdateCron: null,
+};
+
+interface ScanParams {
+  repository: string;
+  digest: string;
+  projectId: number;
+  scannerUuid: string;
+}
+
+export interface ScanEngineDeps {
+  meta: MetaStore;
+  blobs: BlobStore;
+  manifests: ManifestService;
+  jobs: JobService;
+  events: EventBus;
+  vulndb: AdvisoryDatabase;
+  log: Logger;
+  /** A client per external registration (server/scan/adapter). */
+  externalScanner?: (registration: ScannerRegistration) => ExternalScanner;
+  /** What an external adapter pulls from: the registry URL and a pull-scoped bearer token for the repository. */
+  registryAccess?: (repository: string) => Promise<{ url: string; authorization: string }>;
+  /** How often to look for a new advisory DB version; default 10 s. */
+  dbWatchMs?: number;
+}
+
+/** What an image or index is, for the scanner; null for what is not scanned (signatures, SBOMs, other artifacts). */
+export function scanKind(a: Pick<Artifact, 'mediaType' | 'artifactType' | 'subjectDigest'>): 'image' | 'index' | null {
+  if (a.subjectDigest) return null;
+  if (INDEX_TYPES.has(a.mediaType)) return a.artifactType === null || a.artifactType === undefined ? 'index' : null;
+  return a.artifactType !== null && IMAGE_CONFIGS.has(a.artifactType) ? 'image' : null;
+}
+
+/**
+ * The built-in scan engine (issue 6): scans are jobs; layers analysed in worker threads with a cache
+ * by digest and one analysis per layer at a time however many scans need it; inventories kept per
+ * manifest so a new advisory DB version only re-matches; reports and findings written in one
+ * transaction with their summary columns.
+ */
+export class ScanEngine implements ScanService {
+  readonly registry: StoredScannerRegistry;
+  readonly allowlists: StoredAllowlists;
+  readonly vulndb: AdvisoryDatabase;
+  readonly layers: LayerAnalyzer;
+  readonly #d: ScanEngineDeps;
+  readonly #repo: ScanRepo;
+  readonly #log: Logger;
+  #settings: ScannerSettings | undefined;
+  /** Bumped by every report write, allowlist change and deletion: the pull policy's cache is valid within one generation. */
+  #generation = 0;
+  readonly #policyCache = new Map<string, { at: number; generation: number; policy: string; refusal: string | null }>();
+  #dbSeen = -1;
+  #watcher: NodeJS.Timeout | undefined;
+  #watching: Promise<void> | undefined;
+  readonly #unsubscribe: Array<() => void> = [];
+  /** Scan-all enumerations in progress (tests await them). */
+  readonly enumerations = new Set<Promise<void>>();
+
+  constructor(deps: ScanEngineDeps) {
+    this.#d = deps;
+    this.#repo = deps.meta.scans;
+    this.#log = deps.log;
+    this.vulndb = deps.vulndb;
+    this.layers = new LayerAnalyzer(this.#repo, deps.blobs);
+    this.registry = new StoredScannerRegistry(this.#repo, () => this.#builtinMetadata(), deps.externalScanner);
+    this.allowlists = new StoredAllowlists(
+      this.#repo,
+      (id) => this.#repo.projectPolicy(id),
+      () => this.#invalidate(),
+    );
+  }
+
+  /** Defines the job types (before `jobs.start()`) with the stored settings, and listens to events. */
+  async register(): Promise<void> {
+    const s = await this.settings();
+    const { jobs } = this.#d;
+    const scan = (type: string, window: boolean) =>
+      jobs.define<ScanParams>({
+        type,
+        lane: 'background',
+        concurrency: s.workers,
+        cpuSlots: 1,
+        maxAttempts: 2,
+        memoryMb: s.memoryMb,
+        timeWindow: window ? s.timeWindow : null,
+        run: (ctx) => this.#runScan(ctx),
+      });
+    scan(JOB_SCAN, false);
+    scan(JOB_SCAN_ALL, true);
+    jobs.define<ScanParams>({
+      type: JOB_REMATCH,
+      lane: 'background',
+      concurrency: 1,
+      cpuSlots: 1,
+      maxAttempts: 2,
+      timeWindow: s.timeWindow,
+      run: (ctx) => this.#runRematch(ctx),
+    });
+    jobs.define<ScanParams & { format?: string }>({
+      type: JOB_SBOM,
+      lane: 'background',
+      concurrency: 1,
+      cpuSlots: 1,
+      maxAttempts: 2,
+      memoryMb: s.memoryMb,
+      run: (ctx) => this.#runSbom(ctx),
+    });
+    jobs.onSchedule(SCAN_ALL_SCHEDULE_CALLBACK, async () => {
+      await this.scanAll('SCHEDULE');
+    });
+    jobs.onSchedule('scanner-db-update', async () => {
+      await this.updateDbFromUrls();
+    });
+    this.#unsubscribe.push(
+      this.#d.events.on('artifact.pushed', (e) => this.#onPush(e)),
+      this.#d.events.on('artifact.deleted', async (e) => {
+        await this.#repo.forgetDigest(e.digest);
+        this.#invalidate();
+      }),
+      jobs.subscribe((event) => {
+        // Tasks stopped while queued never run: their Pending reports end with the execution.
+        if (event.kind === 'execution' && event.execution.endTime && event.execution.status !== 'Success') {
+          void this.#closeReportsOf(event.execution).catch((err: unknown) =>
+            this.#log.warn({ err }, 'closing reports of a stopped scan failed'),
+          );
+        }
+      }),
+    );
+  }
+
+  /** Starts the advisory DB watcher: a new DB version re-matches stored inventories in the background. */
+  startWatcher(): void {
+    const every = this.#d.dbWatchMs ?? 10_000;
+    this.#watcher = setInterval(() => void this.checkDb(), every);
+    this.#watcher.unref();
+    void this.checkDb();
+  }
+
+  async close(): Promise<void> {
+    if (this.#watcher) clearInterval(this.#watcher);
+    for (const off of this.#unsubscribe.splice(0)) off();
+    await this.#watching;
+    await Promise.allSettled([...this.enumerations]);
+  }
+
+  // ── settings ───────────────────────────────────────────────────────────────────────────────────
+
+  async settings(): Promise<ScannerSettings> {
+    if (!this.#settings) {
+      const body = await this.#repo.getSettings();
+      this.#settings = { ...DEFAULT_SCANNER_SETTINGS, ...(body ? (JSON.parse(body) as Partial<ScannerSettings>) : {}) };
+    }
+    return { ...this.#settings, dbUrls: [...this.#settings.dbUrls] };
+  }
+
+  async updateSettings(patch: Partial<ScannerSettings>): Promise<ScannerSettings> {
+    const next = { ...(await this.settings()), ...definedOnly(patch) };
+    validateSettings(next);
+    const { jobs } = this.#d;
+    // Applied to the running job types first: a bad value refused there changes nothing stored.
+    for (const type of [JOB_SCAN, JOB_SCAN_ALL]) {
+      jobs.reconfigure(type, { concurrency: next.workers, memoryMb: next.memoryMb });
+    }
+    jobs.reconfigure(JOB_SBOM, { memoryMb: next.memoryMb });
+    for (const type of [JOB_SCAN_ALL, JOB_REMATCH]) jobs.reconfigure(type, { timeWindow: next.timeWindow });
+    if (next.dbUpdateCron && next.dbUrls.length > 0) {
+      await jobs.setSchedule({
+        vendorType: 'SCANNER_DB_UPDATE',
+        cron: next.dbUpdateCron,
+        callback: 'scanner-db-update',
+      });
+    } else {
+      await jobs.deleteSchedule('SCANNER_DB_UPDATE');
+    }
+    await this.#repo.putSettings(JSON.stringify(next), new Date());
+    this.#settings = next;
+    return this.settings();
+  }
+
+  // ── requests ───────────────────────────────────────────────────────────────────────────────────
+
+  async requestScan(
+    target: ScanTarget,
+    options: { scanType: 'vulnerability' | 'sbom'; trigger: 'MANUAL' | 'EVENT' | 'SCHEDULE'; operator?: string },
+  ): Promise<{ executionId: number }> {
+    const artifact = await this.#artifact(target);
+    const kind = scanKind(artifact);
+    if (!kind) throw new Invalid('UNSUPPORTED', `artifact ${target.digest} is not an image or an image index`);
+    if (options.scanType === 'sbom') return this.#requestSbom(target, artifact, options);
+    const scanner = await this.registry.forProject(target.projectId);
+    if (scanner.disabled) throw new Invalid('PRECONDITION', `scanner ${scanner.name} is disabled`);
+    const existing = await this.#repo.getReport(target.digest, scanner.uuid);
+    if (existing && (existing.status === 'Pending' || existing.status === 'Running') && existing.executionId) {
+      const execution = await this.#d.jobs.getExecution(existing.executionId);
+      if (execution && !execution.endTime) return { executionId: execution.id };
+    }
+    const dbVersion = (await this.vulndb.status()).version;
+    const identity = await this.#identityOf(scanner);
+    const execution = await this.#d.jobs.startExecution({
+      vendorType: IMAGE_SCAN_VENDOR,
+      vendorId: artifact.id,
+      projectId: target.projectId,
+      trigger: options.trigger,
+      extraAttrs: {
+        repository: target.repository,
+        digest: target.digest,
+        scanner: scanner.name,
+        ...(options.operator ? { operator: options.operator } : {}),
+      },
+      open: true,
+    });
+    try {
+      await this.#beginReport(target.digest, scanner, identity, execution.id);
+      const base = { repository: target.repository, projectId: target.projectId, scannerUuid: scanner.uuid };
+      const tasks: NewTask[] = [];
+      const children = kind === 'index' ? await this.#imageChildren(target.repository, target.digest) : [];
+      if (kind === 'image') tasks.push(this.#task(JOB_SCAN, { ...base, digest: target.digest }, options.trigger));
+      for (const child of children) {
+        const report = await this.#repo.getReport(child.digest, scanner.uuid);
+        if (options.trigger !== 'MANUAL' && this.#isCurrent(report, identity, dbVersion)) continue;
+        tasks.push(this.#task(JOB_SCAN, { ...base, digest: child.digest }, options.trigger));
+      }
+      if (tasks.length > 0) await this.#d.jobs.addTasks(execution.id, tasks);
+    } finally {
+      await this.#d.jobs.seal(execution.id);
+    }
+    if (kind === 'index') await this.#tryMergeIndex(target.repository, target.digest, scanner.uuid);
+    return { executionId: execution.id };
+  }
+
+  #task(jobType: string, params: ScanParams, trigger: keyof typeof PRIORITY): NewTask {
+    return { jobType, params: { ...params }, dedupeKey: `scan:${params.digest}`, priority: PRIORITY[trigger] };
+  }
+
+  async #beginReport(digest: string, scanner: ScannerRegistration, identity: ScannerIdentity, executionId: number) {
+    const db = await this.vulndb.status();
+    const id = await this.#repo.beginReport({
+      digest,
+      scannerUuid: scanner.uuid,
+      scanner: identity,
+      dbVersion: db.version,
+      dbUpdatedAt: db.updatedAt,
+      executionId,
+      startTime: new Date(),
+    });
+    this.#invalidate();
+    return id;
+  }
+
+  async stopScan(target: ScanTarget, scanType: 'vulnerability' | 'sbom'): Promise<boolean> {
+    if (scanType === 'sbom') {
+      const running = await this.#d.jobs.listExecutions(
+        { vendorType: SBOM_VENDOR, projectId: target.projectId, status: 'Running' },
+        { page: 1, pageSize: 100 },
+      );
+      let stopped = false;
+      for (const e of running.items) {
+        if (e.extraAttrs.digest === target.digest) stopped = (await this.#d.jobs.stopExecution(e.id)) || stopped;
+      }
+      return stopped;
+    }
+    const scanner = await this.registry.forProject(target.projectId);
+    const report = await this.#repo.getReport(target.digest, scanner.uuid);
+    if (!report || (report.status !== 'Pending' && report.status !== 'Running') || !report.executionId) return false;
+    const execution = await this.#d.jobs.getExecution(report.executionId);
+    if (execution?.vendorType === IMAGE_SCAN_VENDOR) {
+      await this.#d.jobs.stopExecution(execution.id);
+    } else if (execution) {
+      // One artifact of a scan-all: stop its task only.
+      const tasks = await this.#d.jobs.listTasks({ executionId: execution.id }, { page: 1, pageSize: 10_000 });
+      for (const t of tasks.items) {
+        if (t.params.digest === target.digest && (t.status === 'Pending' || t.status === 'Running')) {
+          await this.#d.jobs.stopTask(t.id);
+        }
+      }
+    }
+    await this.#repo.failReport(report.id, 'Stopped', 'stopped by request', new Date());
+    this.#invalidate();
+    return true;
+  }
+
+  async scanAll(trigger: 'MANUAL' | 'SCHEDULE', options: { force?: boolean } = {}): Promise<{ executionId: number }> {
+    const force = options.force === true || !(await this.settings()).scanAllOnlyChanged;
+    const execution = await this.#d.jobs.startExecution({
+      vendorType: SCAN_ALL_VENDOR_TYPE,
+      vendorId: 0,
+      trigger,
+      singleActive: true,
+      open: true,
+      extraAttrs: { force },
+    });
+    const run = this.#enumerateAll(execution.id, force)
+      .catch((err: unknown) => this.#log.error({ err, executionId: execution.id }, 'scan-all enumeration failed'))
+      .finally(() => {
+        this.enumerations.delete(run);
+        return this.#d.jobs.seal(execution.id);
+      });
+    this.enumerations.add(run);
+    return { executionId: execution.id };
+  }
+
+  /** Streams every artifact once, queueing only what is not current (unless forced). */
+  async #enumerateAll(executionId: number, force: boolean): Promise<void> {
+    const dbVersion = (await this.vulndb.status()).version;
+    const scanners = new Map<number, { scanner: ScannerRegistration; identity: ScannerIdentity }>();
+    let after = 0;
+    let queued = 0;
+    let skipped = 0;
+    for (;;) {
+      const execution = await this.#d.jobs.getExecution(executionId);
+      if (!execution || execution.status === 'Stopped') return;
+      const page = await this.#repo.artifactsAfter(after, 500);
+      if (page.length === 0) break;
+      after = page[page.length - 1]!.id;
+      const tasks: NewTask[] = [];
+      const seen = new Set<string>();
+      const reports = new Map<string, ReportRow[]>();
+      for (const r of await this.#repo.reportsOf(page.map((a) => a.digest))) {
+        reports.set(r.digest, [...(reports.get(r.digest) ?? []), r]);
+      }
+      for (const a of page) {
+        const kind = scanKind(a);
+        if (!kind || a.isChild) continue;
+        let chosen = scanners.get(a.projectId);
+        if (!chosen) {
+          const scanner = await this.registry.forProject(a.projectId);
+          chosen = { scanner, identity: await this.#identityOf(scanner) };
+          scanners.set(a.projectId, chosen);
+        }
+        const { scanner, identity } = chosen;
+        if (scanner.disabled) continue;
+        const base = { repository: a.repository, projectId: a.projectId, scannerUuid: scanner.uuid };
+        const add = (digest: string, report: ReportRow | undefined) => {
+          if (seen.has(digest)) return;
+          seen.add(digest);
+          if (!force && this.#isCurrent(report, identity, dbVersion)) {
+            skipped++;
+            return;
+          }
+          tasks.push(this.#task(JOB_SCAN_ALL, { ...base, digest }, 'SCHEDULE'));
+        };
+        const reportOf = (digest: string, rows = reports.get(digest)) =>
+          rows?.find((r) => r.scannerUuid === scanner.uuid);
+        if (kind === 'image') {
+          add(a.digest, reportOf(a.digest));
+          continue;
+        }
+        const children = await this.#imageChildren(a.repository, a.digest);
+        const childReports = await this.#repo.reportsOf(children.map((c) => c.digest));
+        const before = tasks.length;
+        for (const c of children)
+          add(
+            c.digest,
+            childReports.find((r) => r.digest === c.digest && r.scannerUuid === scanner.uuid),
+          );
+        const indexReport = reportOf(a.digest);
+        if (tasks.length > before || force || !this.#isCurrent(indexReport, identity, dbVersion)) {
+          await this.#beginReport(a.digest, scanner, identity, executionId);
+          if (tasks.length === before) await this.#tryMergeIndex(a.repository, a.digest, scanner.uuid);
+        }
+      }
+      if (tasks.length > 0) queued += await this.#d.jobs.addTasks(executionId, tasks);
+    }
+    this.#log.info({ executionId, queued, skipped }, 'scan-all queued what changed');
+  }
+
+  async stopScanAll(): Promise<boolean> {
+    let stopped = false;
+    for (const status of ['Running', 'Pending'] as const) {
+      const running = await this.#d.jobs.listExecutions(
+        { vendorType: SCAN_ALL_VENDOR_TYPE, status },
+        { page: 1, pageSize: 10 },
+      );
+      for (const e of running.items) stopped = (await this.#d.jobs.stopExecution(e.id)) || stopped;
+    }
+    return stopped;
+  }
+
+  // ── the scan task ──────────────────────────────────────────────────────────────────────────────
+
+  async #runScan(ctx: TaskContext<ScanParams>): Promise<{ message: string }> {
+    const p = ctx.params;
+    const lines: string[] = [];
+    const say = (message: string) => {
+      lines.push(`${new Date().toISOString()} ${message}`);
+      ctx.log.info(message);
+    };
+    const scanner = (await this.registry.get(p.scannerUuid)) ?? (await this.registry.forProject(p.projectId));
+    const identity = await this.#identityOf(scanner);
+    let report = await this.#repo.getReport(p.digest, scanner.uuid);
+    if (!report || (report.status !== 'Pending' && report.status !== 'Running')) {
+      await this.#beginReport(p.digest, scanner, identity, ctx.task.executionId);
+      report = (await this.#repo.getReport(p.digest, scanner.uuid))!;
+    }
+    const reportId = report.id;
+    await this.#repo.markRunning(reportId, 0);
+    try {
+      const artifact = await this.#d.meta.artifacts.getByDigest(p.repository, p.digest);
+      if (!artifact) throw new PermanentTaskError(`${p.repository}@${p.digest} no longer exists`);
+      say(`scanning ${p.repository}@${p.digest} with ${scanner.name}`);
+      const result = scanner.builtIn
+        ? await this.#scanBuiltin(ctx, artifact, reportId, identity, say)
+        : await this.#scanExternal(ctx, artifact, scanner, identity, say);
+      result.log = lines.join('\n');
+      if (!(await this.#repo.finishReport(reportId, result))) {
+        say('the report was replaced or its artifact deleted meanwhile; result dropped');
+      }
+      this.#invalidate();
+      await this.#mergeParents(p.digest, scanner.uuid);
+      return { message: `${result.counts.total} vulnerabilities (${result.severity})` };
+    } catch (err) {
+      const message = (err as Error).message;
+      if (ctx.signal.aborted) {
+        say(`stopped: ${message}`);
+        await this.#repo.failReport(reportId, 'Stopped', lines.join('\n'), new Date());
+      } else if (err instanceof PermanentTaskError || ctx.task.attempts >= 2) {
+        say(`failed: ${message}`);
+        await this.#repo.failReport(reportId, 'Error', lines.join('\n'), new Date());
+        await this.#mergeParents(p.digest, scanner.uuid);
+      } else {
+        say(`attempt ${ctx.task.attempts} failed: ${message}`);
+      }
+      this.#invalidate();
+      throw err;
+    }
+  }
+
+  async #scanBuiltin(
+    ctx: TaskContext<ScanParams>,
+    artifact: Artifact,
+    reportId: string,
+    identity: ScannerIdentity,
+    say: (m: string) => void,
+  ): Promise<FinishedReport> {
+    const layers = await this.#layersOf(artifact);
+    let inventory: StoredInventory | undefined = await this.#repo.getInventory(
+      artifact.digest,
+      this.layers.analyzerVersion,
+    );
+    if (inventory) {
+      say(`inventory from cache: ${inventory.packages.length} packages; no layer read`);
+    } else {
+      const analysed = await this.#analyse(ctx, layers, reportId, say);
+      inventory = { os: analysed.os, packages: analysed.packages, incomplete: analysed.incomplete };
+      // A layer skipped for its size is not a property of the image: a raised limit should read it.
+      if (analysed.cacheable) await this.#repo.putInventory(artifact.digest, this.layers.analyzerVersion, inventory);
+    }
+    ctx.signal.throwIfAborted();
+    return this.#match(artifact.repository, artifact, inventory, layers, identity, say);
+  }
+
+  async #analyse(
+    ctx: TaskContext<ScanParams>,
+    layers: Array<{ digest: string; size: number }>,
+    reportId: string,
+    say: (m: string) => void,
+  ): Promise<StoredInventory & { cacheable: boolean }> {
+    const settings = await this.settings();
+    const analyses: LayerAnalysis[] = [];
+    let skipped = false;
+    for (const [i, layer] of layers.entries()) {
+      const label = `layer ${i + 1}/${layers.length} ${layer.digest.slice(0, 19)} (${layer.size} bytes)`;
+      if (layer.size > settings.maxLayerBytes) {
+        say(`${label}: larger than the ${settings.maxLayerBytes}-byte limit, not read; the report is incomplete`);
+        analyses.push(emptyAnalysis(layer.size));
+        skipped = true;
+        continue;
+      }
+      const outcome = await this.layers.analyze(layer, {
+        signal: ctx.signal,
+        niceness: settings.niceness,
+        runInWorker: (run) => ctx.runInWorker(run),
+      });
+      if (outcome.kind === 'cache') say(`${label}: cached analysis`);
+      else if (outcome.kind === 'shared') say(`${label}: analysed by a concurrent scan`);
+      else {
+        say(
+          `${label}: analysed in ${outcome.ms} ms, ${outcome.analysis.tarBytes} tar bytes, ${outcome.analysis.entries} entries` +
+            (outcome.threadNice === null ? '' : `, worker thread nice ${outcome.threadNice}`),
+        );
+      }
+      analyses.push(outcome.analysis);
+      ctx.progress(i + 1, layers.length + 1);
+      await this.#repo.markRunning(reportId, ((i + 1) * 90) / Math.max(1, layers.length));
+    }
+    const merged = mergeLayers(analyses);
+    say(`${merged.packages.length} packages${merged.os ? ` on ${merged.os.ecosystem}` : ''}`);
+    return { os: merged.os, packages: merged.packages, incomplete: merged.incomplete || skipped, cacheable: !skipped };
+  }
+
+  async #match(
+    repository: string,
+    artifact: Pick<Artifact, 'digest' | 'mediaType'>,
+    inventory: StoredInventory,
+    layers: Array<{ digest: string }>,
+    identity: ScannerIdentity,
+    say: (m: string) => void,
+  ): Promise<FinishedReport> {
+    const db = await this.vulndb.status();
+    const findings = await this.vulndb.match(inventory.packages);
+    const report = buildReport({
+      findings,
+      packages: inventory.packages,
+      layerDigests: layers.map((l) => l.digest),
+      artifact: { repository, digest: artifact.digest, mimeType: artifact.mediaType },
+      scanner: identity,
+      generatedAt: new Date(),
+    });
+    const ageDays = db.newestRecordAt ? Math.floor((Date.now() - db.newestRecordAt.getTime()) / 86_400_000) : null;
+    say(
+      `matched against advisory DB version ${db.version}` +
+        (ageDays === null ? ' (empty)' : `, newest record ${ageDays} days old`) +
+        `: ${report.vulnerabilities.length} vulnerabilities` +
+        (inventory.incomplete ? '; incomplete: some files or layers were not read' : ''),
+    );
+    return this.#finished(report, identity, db.version, db.updatedAt);
+  }
+
+  #finished(
+    report: HarborVulnerabilityReport,
+    identity: ScannerIdentity,
+    dbVersion: number,
+    dbUpdatedAt: Date | null,
+  ): FinishedReport {
+    return {
+      status: 'Success',
+      severity: highest(report.vulnerabilities),
+      counts: countsOf(report.vulnerabilities),
+      report: JSON.stringify(report),
+      log: '',
+      endTime: new Date(),
+      scannerVersion: identity.version,
+      dbVersion,
+      dbUpdatedAt,
+      findings: findingRows(report.vulnerabilities),
+    };
+  }
+
+  async #scanExternal(
+    ctx: TaskContext<ScanParams>,
+    artifact: Artifact,
+    scanner: ScannerRegistration,
+    identity: ScannerIdentity,
+    say: (m: string) => void,
+  ): Promise<FinishedReport> {
+    if (!this.#d.externalScanner || !this.#d.registryAccess) {
+      throw new PermanentTaskError('external scanners are not wired in this server');
+    }
+    const registry = await this.#d.registryAccess(artifact.repository);
+    say(`asking ${scanner.url} to scan; it pulls from ${registry.url}`);
+    const raw = (await this.#d.externalScanner(scanner).scan(
+      {
+        registry,
+        artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mediaType },
+        reportMime: VULNERABILITY_REPORT_MIME,
+      },
+      ctx.signal,
+    )) as Partial<HarborVulnerabilityReport>;
+    const items = Array.isArray(raw.vulnerabilities) ? raw.vulnerabilities : [];
+    const report: HarborVulnerabilityReport = {
+      generated_at: raw.generated_at ?? new Date().toISOString(),
+      artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mediaType },
+      scanner: raw.scanner ?? identity,
+      severity: highest(items),
+      vulnerabilities: items,
+    };
+    say(`${items.length} vulnerabilities reported by ${report.scanner.name} ${report.scanner.version}`);
+    return this.#finished(report, identity, 0, null);
+  }
+
+  // ── indexes ────────────────────────────────────────────────────────────────────────────────────
+
+  async #imageChildren(repository: string, digest: string): Promise<Artifact[]> {
+    return (await this.#d.meta.artifacts.children(repository, digest)).filter((c) => scanKind(c) === 'image');
+  }
+
+  async #mergeParents(childDigest: string, scannerUuid: string): Promise<void> {
+    for (const parent of await this.#repo.parentsOf(childDigest)) {
+      await this.#tryMergeIndex(parent.repository, parent.digest, scannerUuid);
+    }
+  }
+
+  /**
+   * An index's report once every image child has a final report: the merge of its children's
+   * (Error when one failed). Also refreshes a finished index report whose children were re-matched.
+   */
+  async #tryMergeIndex(repository: string, digest: string, scannerUuid: string): Promise<void> {
+    const index = await this.#repo.getReport(digest, scannerUuid);
+    if (!index) return;
+    const pending = index.status === 'Pending' || index.status === 'Running';
+    const children = await this.#imageChildren(repository, digest);
+    const reports = (await this.#repo.reportsOf(children.map((c) => c.digest))).filter(
+      (r) => r.scannerUuid === scannerUuid,
+    );
+    const byDigest = new Map(reports.map((r) => [r.digest, r]));
+    if (children.some((c) => byDigest.get(c.digest)?.status !== 'Success')) {
+      if (!pending) return;
+      if (
+        children.some((c) => !byDigest.get(c.digest) || ['Pending', 'Running'].includes(byDigest.get(c.digest)!.status))
+      ) {
+        return;
+      }
+      const failed = children.filter((c) => byDigest.get(c.digest)!.status !== 'Success').map((c) => c.digest);
+      await this.#repo.failReport(index.id, 'Error', `children not scanned: ${failed.join(', ')}`, new Date());
+      this.#invalidate();
+      return;
+    }
+    const dbVersion = Math.max(0, ...reports.map((r) => r.dbVersion));
+    if (!pending && index.status === 'Success' && index.dbVersion >= dbVersion) return;
+    const artifact = await this.#d.meta.artifacts.getByDigest(repository, digest);
+    if (!artifact) return;
+    const merged = mergeChildReports({
+      children: children.map((c) => ({
+        digest: c.digest,
+        report: JSON.parse(byDigest.get(c.digest)!.report ?? '{"vulnerabilities":[]}') as HarborVulnerabilityReport,
+      })),
+      artifact: { repository, digest, mimeType: artifact.mediaType },
+      scanner: index.scanner,
+      generatedAt: new Date(),
+    });
+    const first = reports[0]!;
+    const result = this.#finished(merged, first.scanner, dbVersion, first.dbUpdatedAt);
+    result.log = `merged from ${children.length} children: ${children.map((c) => c.digest).join(', ')}`;
+    await this.#repo.finishReport(index.id, result);
+    this.#invalidate();
+  }
+
+  // ── re-matching after an advisory DB update ────────────────────────────────────────────────────
+
+  /** Looks for a new DB version; when there is one, queues re-matches of stored inventories. */
+  checkDb(): Promise<void> {
+    this.#watching ??= this.#checkDb()
+      .catch((err: unknown) => this.#log.warn({ err }, 'advisory DB check failed'))
+      .finally(() => {
+        this.#watching = undefined;
+      });
+    return this.#watching;
+  }
+
+  async #checkDb(): Promise<void> {
+    const version = (await this.vulndb.status()).version;
+    if (version === this.#dbSeen) return;
+    const first = await this.#repo.staleWithInventory(
+      BUILTIN_SCANNER_UUID,
+      version,
+      this.layers.analyzerVersion,
+      '',
+      500,
+    );
+    if (first.length === 0) {
+      this.#dbSeen = version;
+      return;
+    }
+    let execution: Execution;
+    try {
+      execution = await this.#d.jobs.startExecution({
+        vendorType: REMATCH_VENDOR,
+        vendorId: 0,
+        trigger: 'EVENT',
+        singleActive: true,
+        open: true,
+        extraAttrs: { dbVersion: version },
+      });
+    } catch (err) {
+      if (err instanceof Conflict) return; // one is running; the next check picks up what it missed
+      throw err;
+    }
+    try {
+      let page = first;
+      while (page.length > 0) {
+        await this.#d.jobs.addTasks(
+          execution.id,
+          page.map((digest) => ({
+            jobType: JOB_REMATCH,
+            params: { digest, repository: '', projectId: 0, scannerUuid: BUILTIN_SCANNER_UUID },
+            dedupeKey: `scan:${digest}`,
+          })),
+        );
+        page = await this.#repo.staleWithInventory(
+          BUILTIN_SCANNER_UUID,
+          version,
+          this.layers.analyzerVersion,
+          page[page.length - 1]!,
+          500,
+        );
+      }
+      this.#dbSeen = version;
+    } finally {
+      await this.#d.jobs.seal(execution.id);
+    }
+  }
+
+  async #runRematch(ctx: TaskContext<ScanParams>): Promise<{ message: string }> {
+    const { digest } = ctx.params;
+    const report = await this.#repo.getReport(digest, BUILTIN_SCANNER_UUID);
+    const inventory = await this.#repo.getInventory(digest, this.layers.analyzerVersion);
+    if (!report || report.status !== 'Success' || !inventory) return { message: 'nothing to re-match' };
+    const db = await this.vulndb.status();
+    if (report.dbVersion === db.version && report.scanner.version === BUILTIN_IDENTITY.version) {
+      return { message: 'already current' };
+    }
+    const previous = JSON.parse(report.report ?? '{}') as Partial<HarborVulnerabilityReport>;
+    const repository = previous.artifact?.repository ?? '';
+    const mediaType = previous.artifact?.mime_type ?? MediaTypes.ociManifest;
+    const layers = await this.#layersOf({ digest });
+    const lines: string[] = [];
+    const result = await this.#match(repository, { digest, mediaType }, inventory, layers, BUILTIN_IDENTITY, (m) => {
+      lines.push(`${new Date().toISOString()} ${m}`);
+      ctx.log.info(m);
+    });
+    result.log = [`re-matched stored inventory (${inventory.packages.length} packages); no layer read`, ...lines].join(
+      '\n',
+    );
+    await this.#repo.finishReport(report.id, result);
+    this.#invalidate();
+    await this.#mergeParents(digest, BUILTIN_SCANNER_UUID);
+    return { message: `${result.counts.total} vulnerabilities after re-match` };
+  }
+
+  // ── reading ────────────────────────────────────────────────────────────────────────────────────
+
+  async overviews(digests: readonly string[]): Promise<Map<string, ScanOverview>> {
+    const out = new Map<string, ScanOverview>();
+    for (const r of await this.#repo.reportsOf(digests)) {
+      const seen = out.get(r.digest);
+      if (seen && seen.startTime >= r.startTime) continue;
+      out.set(r.digest, {
+        reportId: r.id,
+        status: r.status,
+        severity: r.severity,
+        counts: r.counts,
+        startTime: r.startTime,
+        endTime: r.endTime,
+        completePercent: r.status === 'Success' ? 100 : r.completePercent,
+        scanner: r.scanner,
+        dbVersion: r.dbVersion,
+        dbUpdatedAt: r.dbUpdatedAt,
+      });
+    }
+    return out;
+  }
+
+  async report(target: ScanTarget): Promise<HarborVulnerabilityReport | undefined> {
+    const row = await this.#currentRow(target);
+    if (!row?.report) return undefined;
+    const report = JSON.parse(row.report) as HarborVulnerabilityReport;
+    const allowed = await this.allowlists.effective(target.projectId);
+    return { ...report, severity: highest(report.vulnerabilities, allowed) };
+  }
+
+  async #currentRow(target: ScanTarget): Promise<ReportRow | undefined> {
+    const scanner = await this.registry.forProject(target.projectId);
+    const own = await this.#repo.getReport(target.digest, scanner.uuid);
+    if (own) return own;
+    const rows = await this.#repo.reportsOf([target.digest]);
+    return rows.sort((a, b) => b.startTime.getTime() - a.startTime.getTime())[0];
+  }
+
+  async reportLog(target: ScanTarget, reportId: string): Promise<string | undefined> {
+    const row = await this.#repo.getReportById(reportId);
+    if (!row || row.digest !== target.digest) return undefined;
+    if (row.log !== null) return row.log;
+    return row.status === 'Pending' || row.status === 'Running' ? `scan ${row.status.toLowerCase()}\n` : '';
+  }
+
+  securitySummary(projectIds: readonly number[] | 'all'): Promise<SecuritySummary> {
+    return this.#repo.securitySummary(projectIds);
+  }
+
+  listVulnerabilities(
+    query: VulnerabilityQuery,
+    page: { page: number; pageSize: number },
+  ): Promise<{ items: VulnerabilityRow[]; total: number }> {
+    const pageSize = Math.max(1, Math.min(100, Math.floor(page.pageSize)));
+    return this.#repo.listVulnerabilities(query, {
+      offset: (Math.max(1, Math.floor(page.page)) - 1) * pageSize,
+      limit: pageSize,
+    });
+  }
+
+  // ── the pull policy ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Harbor's `vulnerable` middleware: with `prevent_vul`, refuse an artifact not scanned, not scanned
+   * successfully, or with findings at or above the project's severity that the allowlist does not
+   * cover (for an index, any image child's). Accessories and other non-image artifacts pass. The
+   * common case (policy off) is one indexed read of the project's metadata; verdicts are cached until
+   * a report, allowlist or the project's policy changes.
+   */
+  async pullRefusal(target: ScanTarget): Promise<string | null> {
+    const policy = await this.#repo.projectPolicy(target.projectId);
+    if (policy.prevent_vul !== 'true') return null;
+    const signature = JSON.stringify(policy);
+    const key = `${target.projectId}\u0000${target.repository}\u0000${target.digest}`;
+    const cached = this.#policyCache.get(key);
+    if (
+      cached &&
+      cached.generation === this.#generation &&
+      cached.policy === signature &&
+      Date.now() - cached.at < 60_000
+    ) {
+      return cached.refusal;
+    }
+    const generation = this.#generation;
+    const refusal = await this.#judge(target, policy);
+    if (this.#policyCache.size > 10_000) this.#policyCache.clear();
+    this.#policyCache.set(key, { at: Date.now(), generation, policy: signature, refusal });
+    return refusal;
+  }
+
+  async #judge(target: ScanTarget, policy: Record<string, string>): Promise<string | null> {
+    const artifact = await this.#d.meta.artifacts.getByDigest(target.repository, target.digest);
+    if (!artifact) return null;
+    const kind = scanKind(artifact);
+    if (!kind) return null;
+    const severity = projectSeverity(policy.severity);
+    const rule = `due to configured policy in 'Prevent images with vulnerability severity of "${severity}" or higher from running.'`;
+    const scanner = await this.registry.forProject(target.projectId);
+    const digests =
+      kind === 'index'
+        ? (await this.#imageChildren(target.repository, target.digest)).map((c) => c.digest)
+        : [target.digest];
+    const reports = (await this.#repo.reportsOf(digests)).filter((r) => r.scannerUuid === scanner.uuid);
+    if (digests.length === 0) return null;
+    if (reports.length < new Set(digests).size) {
+      return `current image without vulnerability scanning cannot be pulled ${rule} To continue with pull, please contact your project administrator for help.`;
+    }
+    const unsuccessful = reports.find((r) => r.status !== 'Success');
+    if (unsuccessful) {
+      return `current image with "${unsuccessful.status}" status of vulnerability scanning cannot be pulled ${rule} To continue with pull, please contact your project administrator for help.`;
+    }
+    const allowed = await this.allowlists.effective(target.projectId);
+    const hits = (
+      await this.#repo.findingsAtLeast(
+        reports.map((r) => r.id),
+        SEVERITY_ORDER.indexOf(severity),
+      )
+    ).filter((f) => !allowed.has(f.cveId));
+    if (hits.length === 0) return null;
+    return (
+      `current image with ${hits.length} ${hits.length > 1 ? 'vulnerabilities' : 'vulnerability'} cannot be pulled ${rule} ` +
+      'To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist.'
+    );
+  }
+
+  #invalidate(): void {
+    this.#generation++;
+  }
+
+  // ── advisory DB imports ────────────────────────────────────────────────────────────────────────
+
+  async importDbFromArtifact(target: ScanTarget): Promise<ImportResult> {
+    const artifact = await this.#artifact(target);
+    const layers = await this.#layersOf(artifact);
+    if (layers.length === 0) throw new Invalid('MANIFEST_INVALID', 'the artifact has no layers to import');
+    let result: ImportResult | undefined;
+    for (const layer of layers) {
+      const local = this.#d.blobs.localPath(layer.digest);
+      result = local
+        ? await this.vulndb.importPath(local)
+        : await withTempFile(await this.#d.blobs.open(layer.digest), (path) => this.vulndb.importPath(path));
+    }
+    await this.checkDb();
+    return result!;
+  }
+
+  async updateDbFromUrls(): Promise<ImportResult> {
+    const { dbUrls } = await this.settings();
+    if (dbUrls.length === 0) throw new Invalid('PRECONDITION', 'no advisory DB URLs are configured');
+    let result: ImportResult | undefined;
+    for (const url of dbUrls) {
+      const response = await fetch(url, { signal: AbortSignal.timeout(30 * 60_000) });
+      if (!response.ok || !response.body) throw new Invalid('PRECONDITION', `${url} answered ${response.status}`);
+      const name = new URL(url).pathname.split('/').pop() || 'advisories';
+      result = await withTempFile(
+        Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+        (path) => this.vulndb.importPath(path),
+        name,
+      );
+    }
+    await this.checkDb();
+    return result!;
+  }
+
+  // ── SBOM ───────────────────────────────────────────────────────────────────────────────────────
+
+  async #requestSbom(
+    target: ScanTarget,
+    artifact: Artifact,
+    options: { trigger: 'MANUAL' | 'EVENT' | 'SCHEDULE'; operator?: string },
+  ): Promise<{ executionId: number }> {
+    const execution = await this.#d.jobs.startExecution({
+      vendorType: SBOM_VENDOR,
+      vendorId: artifact.id,
+      projectId: target.projectId,
+      trigger: options.trigger,
+      extraAttrs: {
+        repository: target.repository,
+        digest: target.digest,
+        ...(options.operator ? { operator: options.operator } : {}),
+      },
+      tasks: [
+        {
+          jobType: JOB_SBOM,
+          params: { ...target, scannerUuid: BUILTIN_SCANNER_UUID },
+          dedupeKey: `sbom:${target.digest}`,
+          priority: PRIORITY[options.trigger],
+        },
+      ],
+    });
+    return { executionId: execution.id };
+  }
+
+  async #runSbom(_ctx: TaskContext<ScanParams>): Promise<{ message: string }> {
+    throw new PermanentTaskError('SBOM generation is not available yet');
+  }
+
+  async sbom(_target: ScanTarget, _format: 'cyclonedx' | 'spdx'): Promise<unknown> {
+    return undefined;
+  }
+
+  // ── scan-on-push ───────────────────────────────────────────────────────────────────────────────
+
+  async #onPush(e: { repository: string; digest: string; mediaType: string; tag: string | null }): Promise<void> {
+    // Index children arrive by digest before their index; the index's push scans them (once each).
+    if (e.tag === null && !INDEX_TYPES.has(e.mediaType)) return;
+    const repository = await this.#d.meta.repositories.get(e.repository);
+    if (!repository) return;
+    const policy = await this.#repo.projectPolicy(repository.projectId);
+    if (policy.auto_scan !== 'true') return;
+    const artifact = await this.#d.meta.artifacts.getByDigest(e.repository, e.digest);
+    if (!artifact || !scanKind(artifact)) return;
+    await this.requestScan(
+      { projectId: repository.projectId, repository: e.repository, digest: e.digest },
+      { scanType: 'vulnerability', trigger: 'EVENT' },
+    );
+  }
+
+  // ── helpers ────────────────────────────────────────────────────────────────────────────────────
+
+  async #artifact(target: ScanTarget): Promise<Artifact> {
+    const artifact = await this.#d.meta.artifacts.getByDigest(target.repository, target.digest);
+    if (!artifact) throw new NotFound('MANIFEST_UNKNOWN', `artifact ${target.repository}@${target.digest} not found`);
+    return artifact;
+  }
+
+  /** The layer descriptors of an image manifest, from its stored bytes (content-addressed). */
+  async #layersOf(
+    artifact: Pick<Artifact, 'digest'>,
+  ): Promise<Array<{ digest: string; size: number; mediaType: string }>> {
+    const body = await this.#d.blobs.getSmall(artifact.digest);
+    const doc = JSON.parse(body.toString('utf8')) as {
+      layers?: Array<{ digest: string; size: number; mediaType: string }>;
+    };
+    return (doc.layers ?? []).map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
+  }
+
+  #isCurrent(report: ReportRow | undefined, identity: ScannerIdentity, dbVersion: number): boolean {
+    if (!report || report.status !== 'Success') return false;
+    if (report.scannerUuid !== BUILTIN_SCANNER_UUID) return report.scanner.version === identity.version;
+    return report.scanner.version === identity.version && report.dbVersion === dbVersion;
+  }
+
+  async #identityOf(scanner: ScannerRegistration): Promise<ScannerIdentity> {
+    if (scanner.builtIn) return BUILTIN_IDENTITY;
+    return { name: scanner.name, vendor: scanner.name, version: 'external' };
+  }
+
+  async #builtinMetadata(): Promise<ScannerAdapterMetadata> {
+    const db = await this.vulndb.status();
+    const manifests = [MediaTypes.ociManifest, MediaTypes.dockerManifest];
+    return {
+      scanner: BUILTIN_IDENTITY,
+      capabilities: [
+        { type: 'vulnerability', consumes_mime_types: manifests, produces_mime_types: [VULNERABILITY_REPORT_MIME] },
+        {
+          type: 'sbom',
+          consumes_mime_types: manifests,
+          produces_mime_types: ['application/vnd.security.sbom.report+json; version=1.0'],
+        },
+      ],
+      properties: {
+        'harbor.scanner-adapter/scanner-type': 'os-package-vulnerability',
+        'harbor.scanner-adapter/vulnerability-database-updated-at': db.updatedAt?.toISOString() ?? '',
+        'berth.scanner/vulnerability-database-version': String(db.version),
+      },
+    };
+  }
+
+  async #closeReportsOf(execution: Execution): Promise<void> {
+    const open = await this.#repo.unfinishedReportsOf(execution.id);
+    for (const r of open) {
+      await this.#repo.failReport(
+        r.id,
+        execution.status === 'Stopped' ? 'Stopped' : 'Error',
+        `scan ${execution.status.toLowerCase()}`,
+        new Date(),
+      );
+    }
+    if (open.length > 0) this.#invalidate();
+  }
+}
+
+/** Harbor's project `severity` metadata (`low`, `medium`, `high`, `critical`, `none`) as a severity; default Low. */
+function projectSeverity(value: string | undefined): Severity {
+  const found = SEVERITY_ORDER.find((s) => s.toLowerCase() === (value ?? '').toLowerCase());
+  return found ?? 'Low';
+}
+
+function emptyAnalysis(size: number): LayerAnalysis {
+  return {
+    analyzerVersion: LAYER_ANALYZER_VERSION,
+    compression: 'none',
+    compressedBytes: size,
+    tarBytes: 0,
+    entries: 0,
+    files: [],
+    whiteouts: [],
+    opaqueDirs: [],
+    readBytes: 0,
+    truncated: true,
+  };
+}
+
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function validateSettings(s: ScannerSettings): void {
+  const int = (v: unknown, min: number, max: number, what: string) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new Invalid('NAME_INVALID', `${what} must be a whole number from ${min} to ${max}`);
+    }
+  };
+  int(s.workers, 1, 64, 'workers');
+  int(s.memoryMb, 64, 65_536, 'memoryMb');
+  int(s.maxLayerBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER, 'maxLayerBytes');
+  int(s.niceness, 0, 19, 'niceness');
+  if (s.timeWindow !== null) parseTimeWindow(s.timeWindow);
+  if (typeof s.scanAllOnlyChanged !== 'boolean')
+    throw new Invalid('NAME_INVALID', 'scanAllOnlyChanged must be a boolean');
+  if (!Array.isArray(s.dbUrls) || s.dbUrls.length > 20)
+    throw new Invalid('NAME_INVALID', 'dbUrls must be a list of at most 20 URLs');
+  for (const u of s.dbUrls) {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new Invalid('NAME_INVALID', `"${String(u).slice(0, 80)}" is not a URL`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new Invalid('NAME_INVALID', 'dbUrls must be http or https');
+  }
+}
+
+async function withTempFile<T>(source: Readable, use: (path: string) => Promise<T>, name = 'layer'): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-vulndb-'));
+  try {
+    const path = join(dir, name.replace(/[^A-Za-z0-9._-]/g, '_'));
+    await pipeline(source, createWriteStream(path));
+    return await use(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
