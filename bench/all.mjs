@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the registry scenarios (bench/run.mjs, with every argument given), then the job
-// system's benchmark (bench/jobs.mjs; `--quick` is passed on). `--only` names registry scenarios, so
-// with it only run.mjs runs; `npm run bench:jobs` runs the job benchmark alone.
+// system's benchmark (bench/jobs.mjs) and the scanner's (bench/scan.mjs; `--quick` is passed on to
+// both). `--only` names registry scenarios, so with it only run.mjs runs; `npm run bench:jobs` runs
+// the job benchmark alone, `node bench/scan.mjs` the scanner's.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,6 +13,8 @@ const run = (script, scriptArgs) =>
 
 let status = run('./run.mjs', args);
 if (!args.some((a) => a === '--only' || a.startsWith('--only=') || a === '--help')) {
-  status = run('./jobs.mjs', args.includes('--quick') ? ['--quick'] : []) || status;
+  const quick = args.includes('--quick') ? ['--quick'] : [];
+  status = run('./jobs.mjs', quick) || status;
+  status = run('./scan.mjs', quick) || status;
 }
 process.exitCode = status;
