@@ -4,6 +4,7 @@ import type {
   HarborVulnerabilityReport,
   ImagePackage,
   ScannerIdentity,
+  Severity,
   VulnerabilityFinding,
 } from '../scan-contract.js';
 import {
@@ -294,6 +295,21 @@ describe('allowlists', () => {
       medium: 1,
       low: 1,
       unknown: 0,
+      none: 0,
+    });
+  });
+
+  it('counts a severity Harbor does not know (from an external adapter) as Unknown', () => {
+    const odd = { ...report.vulnerabilities[0]!, severity: 'Negligible' as Severity };
+    expect(highestSeverity([odd, { severity: 'None' }])).toBe('Unknown');
+    expect(countSeverities([odd])).toEqual({
+      total: 1,
+      fixable: 1,
+      critical: 0,
+      high: 0,
+      medium: 0,
+      low: 0,
+      unknown: 1,
       none: 0,
     });
   });

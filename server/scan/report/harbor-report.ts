@@ -46,7 +46,11 @@ export interface BerthItemAttributes {
   allowlisted?: boolean;
 }
 
-const rank = (s: Severity): number => SEVERITY_ORDER.indexOf(s);
+/** A severity Harbor does not have (an external adapter's) ranks as Unknown, as Harbor treats it. */
+const rank = (s: Severity): number => {
+  const i = SEVERITY_ORDER.indexOf(s);
+  return i >= 0 ? i : SEVERITY_ORDER.indexOf('Unknown');
+};
 
 /** True when `a` is as severe as `b` or more (`High` ≥ `Medium`; `None` is the lowest). */
 export function severityAtLeast(a: Severity, b: Severity): boolean {
@@ -55,9 +59,9 @@ export function severityAtLeast(a: Severity, b: Severity): boolean {
 
 /** The most severe item's severity; `None` for no items. */
 export function highestSeverity(items: ReadonlyArray<{ severity: Severity }>): Severity {
-  let highest: Severity = 'None';
-  for (const item of items) if (rank(item.severity) > rank(highest)) highest = item.severity;
-  return highest;
+  let highest = 0;
+  for (const item of items) highest = Math.max(highest, rank(item.severity));
+  return SEVERITY_ORDER[highest]!;
 }
 
 /**
@@ -88,7 +92,8 @@ export function countSeverities(
     counts.total++;
     if (item.fix_version !== '') counts.fixable++;
     const key = item.severity.toLowerCase() as Lowercase<Severity>;
-    counts[key]++;
+    if (SEVERITY_ORDER.includes(item.severity)) counts[key]++;
+    else counts.unknown++;
   }
   return counts;
 }
