@@ -21,6 +21,12 @@ import { eventStreamRoutes } from './event-stream-routes.js';
 import { executionRoutes } from './execution-routes.js';
 import { jobserviceRoutes } from './jobservice-routes.js';
 import { scheduleRoutes } from './schedule-routes.js';
+import { scanRoutes } from './scan-routes.js';
+import { scannerRoutes } from './scanner-routes.js';
+import { scanAllRoutes } from './scan-all-routes.js';
+import { cveAllowlistRoutes } from './cve-allowlist-routes.js';
+import { securityHubRoutes } from './security-hub-routes.js';
+import { vulndbRoutes } from './vulndb-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
 export const API_MODULES: readonly ApiRouteModule[] = [
@@ -45,5 +51,11 @@ export const API_MODULES: readonly ApiRouteModule[] = [
   jobserviceRoutes,
   scheduleRoutes,
   executionRoutes,
+  scanRoutes,
+  scannerRoutes,
+  scanAllRoutes,
+  cveAllowlistRoutes,
+  securityHubRoutes,
+  vulndbRoutes(),
   eventStreamRoutes(),
 ];

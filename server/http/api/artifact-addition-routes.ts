@@ -6,6 +6,8 @@ import { isIndexMediaType } from '../../core/media-types.js';
 import { openArtifact, type ArtifactContext, type ArtifactParams } from './artifact-access.js';
 import { isObject, type ManifestFacts } from './artifact-facts.js';
 import { additionsOf } from './artifact-json.js';
+import { acceptsVulnerabilityReport } from './scan-json.js';
+import { VULNERABILITY_REPORT_MIME } from '../../scan/scan-contract.js';
 
 /**
  * getAddition: `GET /projects/{p}/repositories/{r}/artifacts/{reference}/additions/{addition}`.
@@ -17,6 +19,8 @@ import { additionsOf } from './artifact-json.js';
  * | `readme.md`     | charts    | the chart's `README.md`, as markdown (empty when none)    |
  * | `dependencies`  | charts    | `dependencies` of Chart.yaml (or requirements.yaml), JSON |
  * | `layers`        | manifests | Berth's: the layers with their history steps, JSON        |
+ * | `vulnerabilities` | all     | `{mime: report}` (Harbor's), `{}` before a scan            |
+ * | `sbom`          | scanned   | Berth's: the SBOM (`?format=cyclonedx|spdx`), as a download |
  *
  * An addition the artifact's type does not offer is a 404; a name Harbor does not know is a 400.
  * `layers` is not Harbor's (nor in `addition_links`): the portal's layer view asks for it directly.
@@ -33,9 +37,31 @@ export function artifactAdditionRoutes(app: FastifyInstance, ctx: ArtifactContex
   app.get<{ Params: ArtifactParams & { addition: string } }>(path, async (req, reply) => {
     const addition = req.params.addition.toLowerCase();
     // Access first: a refused caller learns nothing, not even which additions exist.
-    const { artifact } = await openArtifact(req, ctx, req.params, 'artifact-addition', 'read');
-    // No scanner yet: an artifact has no vulnerability report, which Harbor shows as an empty object.
-    if (addition === 'vulnerabilities') return send(reply, 'application/json; charset=utf-8', '{}');
+    const { project, artifact } = await openArtifact(req, ctx, req.params, 'artifact-addition', 'read');
+    const target = { projectId: project.id, repository: artifact.repository, digest: artifact.digest };
+    if (addition === 'vulnerabilities') {
+      // Before a scan (or without a scanner, or when the client accepts no report type Berth makes): `{}`, as Harbor.
+      const scans = ctx.deps.scans;
+      const accepted = acceptsVulnerabilityReport(req.headers['x-accept-vulnerabilities']);
+      const report = scans && accepted ? await scans.report(target) : undefined;
+      const body = report ? { [VULNERABILITY_REPORT_MIME]: report } : {};
+      return send(reply, 'application/json; charset=utf-8', JSON.stringify(body));
+    }
+    if (addition === 'sbom') {
+      const format = sbomFormat(req.query);
+      const sbom = ctx.deps.scans ? await ctx.deps.scans.sbom(target, format) : undefined;
+      if (sbom === undefined)
+        throw new NotFound(
+          'MANIFEST_UNKNOWN',
+          `artifact ${artifact.digest} has no SBOM; generate one with scan_type sbom`,
+        );
+      const file = `${artifact.repository.replace(/[^A-Za-z0-9._-]+/g, '_')}_${artifact.digest.replace(':', '-').slice(0, 19)}.${format}.json`;
+      return reply
+        .code(200)
+        .header('content-type', 'application/json; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${file}"`)
+        .send(JSON.stringify(sbom));
+    }
     if (!KNOWN.has(addition)) throw new Invalid('NAME_INVALID', `addition "${addition.slice(0, 40)}" is not supported`);
     const facts = await ctx.facts.describe(artifact);
     if (addition === 'layers') {
@@ -111,6 +137,15 @@ export function alignLayers(manifestLayers: unknown, history: unknown): LayerJso
     out.push({ ...layerPart(layers[next]), created_by: null, created: null, empty_layer: false, comment: null });
   }
   return out;
+}
+
+/** `?format=cyclonedx` (the default) or `spdx`. */
+function sbomFormat(query: unknown): 'cyclonedx' | 'spdx' {
+  const raw = (query as Record<string, string | string[] | undefined> | undefined)?.format;
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.toLowerCase();
+  if (value === undefined || value === '' || value === 'cyclonedx') return 'cyclonedx';
+  if (value === 'spdx') return 'spdx';
+  throw new Invalid('NAME_INVALID', 'format must be cyclonedx or spdx');
 }
 
 function send(reply: FastifyReply, type: string, body: string): FastifyReply {

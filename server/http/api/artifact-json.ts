@@ -6,13 +6,14 @@ import { harborTime, harborTimeOrZero } from './json-shape.js';
 import { API_PREFIX } from './api-plugin.js';
 import { toLabelJson, type LabelJson } from './label-json.js';
 import { encodeRepositoryPath } from './repository-json.js';
+import type { NativeReportSummaryJson } from './scan-json.js';
 
 /**
  * Harbor's `Artifact`, `Tag`, `Reference` and `Accessory` JSON, assembled from the metadata and the
  * facts `ArtifactFacts` derives from manifests. A tag's `immutable` reflects the project's immutable
  * tag rules, whether or not the client asked `with_immutable_status` (Harbor then says false, which
- * would be untrue); `icon` is empty (no icon service); `scan_overview` and `sbom_overview` are absent
- * until a scanner exists.
+ * would be untrue); `icon` is empty (no icon service); `scan_overview` is added by the routes
+ * (`attachScanOverviews`), `sbom_overview` is not written.
  */
 
 export interface TagJson {
@@ -80,6 +81,8 @@ export interface ArtifactJson {
   addition_links?: Record<string, { href: string; absolute: boolean }>;
   labels?: LabelJson[];
   accessories?: AccessoryJson[];
+  /** With `with_scan_overview`: the report summary by report mime type (`scan-json.ts`). */
+  scan_overview?: Record<string, NativeReportSummaryJson>;
 }
 
 export interface PresentOptions {

@@ -25,6 +25,7 @@ import { pagingHeaders } from './paging.js';
 import { artifactLabelRoutes } from './label-routes.js';
 import { openRepository, projectNamed, type RepositoryParams } from './repository-routes.js';
 import { tagRoutes } from './tag-routes.js';
+import { attachScanOverviews } from './scan-json.js';
 
 /**
  * Artifacts: listArtifacts, getArtifact, deleteArtifact and CopyArtifact under
@@ -54,14 +55,17 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
     // Index children and accessories appear inside their parent's JSON (references, accessories).
     const page = await deps.meta.artifacts.list(target.name.name, list.query, { topLevel: true });
     reply.headers(pagingHeaders(req.url, page.total, list));
-    return ctx.presenter.present(target.project, page.items, options);
+    const items = await ctx.presenter.present(target.project, page.items, options);
+    if (options.withScanOverview) await attachScanOverviews(items, deps.scans, req.headers['x-accept-vulnerabilities']);
+    return items;
   });
 
   app.get<{ Params: ArtifactParams }>(`${base}/:reference`, async (req) => {
     const options = presentOptions(req.query);
     const { project, artifact } = await openArtifact(req, ctx, req.params, 'artifact', 'read');
-    const [json] = await ctx.presenter.present(project, [artifact], options);
-    return json;
+    const items = await ctx.presenter.present(project, [artifact], options);
+    if (options.withScanOverview) await attachScanOverviews(items, deps.scans, req.headers['x-accept-vulnerabilities']);
+    return items[0];
   });
 
   app.delete<{ Params: ArtifactParams }>(`${base}/:reference`, async (req, reply) => {
@@ -98,7 +102,7 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
 };
 
 function presentOptions(query: unknown): PresentOptions & { withScanOverview: boolean } {
-  // Accepted and validated for Harbor's clients; signatures, immutability, scans and SBOMs come later.
+  // Accepted and validated for Harbor's clients; signatures, immutability and SBOM overviews come later.
   for (const flag of ['with_signature', 'with_immutable_status', 'with_sbom_overview', 'with_inherited_accessory']) {
     queryBool(query, flag, false);
   }

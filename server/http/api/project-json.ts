@@ -2,7 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { ROLES_BY_PRIVILEGE } from '../../auth/rbac.js';
 import type { MetaStore, Project } from '../../meta/meta-store.js';
 import type { ProjectRoleId } from '../../meta/project-types.js';
+import type { AllowlistStore } from '../../scan/scan-contract.js';
 import { ZERO_TIME, harborTime, harborTimestamps } from './json-shape.js';
+import { toAllowlistJson, type CveAllowlistJson } from './scan-json.js';
 
 /**
  * Projects, their summary and their quota as Harbor's API writes them (`Project`, `ProjectSummary`,
@@ -26,21 +28,18 @@ export interface ProjectJson {
   cve_allowlist: CveAllowlistJson;
 }
 
-/** Project CVE allowlists are not stored yet: every project shows Harbor's empty one. */
-export interface CveAllowlistJson {
-  id: number;
-  project_id: number;
-  items: { cve_id: string }[];
-  creation_time: string;
-  update_time: string;
-}
+/** Harbor's `CVEAllowlist` of a project (`scan-json.ts`). */
+export type { CveAllowlistJson };
 
 export interface ProjectViews {
   toJson(project: Project): Promise<ProjectJson>;
 }
 
-/** Builds project JSON for the caller of `req`; reuse one per request. */
-export function projectViews(meta: MetaStore, req: FastifyRequest): ProjectViews {
+/**
+ * Builds project JSON for the caller of `req`; reuse one per request. With `allowlists` (the scanner's
+ * store) `cve_allowlist` is the project's stored list, else Harbor's empty one.
+ */
+export function projectViews(meta: MetaStore, req: FastifyRequest, allowlists?: AllowlistStore): ProjectViews {
   const owners = new Map<number, Promise<string>>();
   const security = req.security;
   let roles: Promise<Map<number, ProjectRoleId>> | undefined;
@@ -60,10 +59,11 @@ export function projectViews(meta: MetaStore, req: FastifyRequest): ProjectViews
   };
   return {
     async toJson(project) {
-      const [owner, roleMap, repoCount] = await Promise.all([
+      const [owner, roleMap, repoCount, allowlist] = await Promise.all([
         ownerName(project.ownerId),
         rolesOf(),
         repositoryCount(meta, project.id),
+        allowlists ? allowlists.project(project.id).then(toAllowlistJson) : emptyAllowlist(project.id),
       ]);
       const role = roleMap.get(project.id);
       return {
@@ -79,14 +79,21 @@ export function projectViews(meta: MetaStore, req: FastifyRequest): ProjectViews
         // Whether the caller may switch the project between public and private (the portal's toggle).
         togglable: security.isSysAdmin || role === 1,
         metadata: { ...project.metadata },
-        cve_allowlist: emptyAllowlist(project.id),
+        cve_allowlist: allowlist,
       };
     },
   };
 }
 
 export function emptyAllowlist(projectId: number): CveAllowlistJson {
-  return { id: 0, project_id: projectId, items: [], creation_time: ZERO_TIME, update_time: ZERO_TIME };
+  return {
+    id: 0,
+    project_id: projectId,
+    expires_at: null,
+    items: [],
+    creation_time: ZERO_TIME,
+    update_time: ZERO_TIME,
+  };
 }
 
 export async function repositoryCount(meta: MetaStore, projectId: number): Promise<number> {

@@ -1,4 +1,5 @@
 import { Invalid } from '../../core/errors.js';
+import { readAllowlist } from './scan-json.js';
 
 /**
  * Request bodies of the project APIs, read strictly: every field's type is checked and a refusal
@@ -51,6 +52,8 @@ export interface ProjectRequest {
   retentionId?: string;
   /** `storage_limit` in bytes (-1 unlimited), when sent and not null or 0 (Harbor's "default"). */
   storageLimit?: number;
+  /** `cve_allowlist` when sent: the project's CVE allowlist, replaced whole. */
+  cveAllowlist?: { expiresAt: number | null; items: string[] };
 }
 
 export function assertProjectName(name: unknown, field = 'project_name'): string {
@@ -104,11 +107,7 @@ export function readProjectRequest(body: unknown, options: { create: boolean }):
   }
 
   if (req.cve_allowlist !== undefined && req.cve_allowlist !== null) {
-    const allowlist = asObject(req.cve_allowlist, 'cve_allowlist');
-    const items = allowlist.items;
-    if (items !== undefined && items !== null && (!Array.isArray(items) || items.length > 0)) {
-      throw new Invalid('NAME_INVALID', 'cve_allowlist: project CVE allowlists are not supported yet; send no items');
-    }
+    out.cveAllowlist = readAllowlist(req.cve_allowlist, 'cve_allowlist');
   }
   return out;
 }

@@ -67,7 +67,7 @@ export const projectRoutes: ApiRouteModule = (app, deps) => {
     const visible = await visibilityFilter(meta, await visibilityOf(meta, req));
     if (visible) filters.push(visible);
     const page = await meta.projects.list({ ...list.query, filters });
-    const views = projectViews(meta, req);
+    const views = projectViews(meta, req, deps.scans?.allowlists);
     const items = await Promise.all(page.items.map((p) => views.toJson(p)));
     return sendPage(req, reply, list, { items, total: page.total }, (p) => p);
   });
@@ -105,6 +105,7 @@ export const projectRoutes: ApiRouteModule = (app, deps) => {
       await meta.projects.delete(project.id).catch(() => false);
       throw err;
     }
+    if (body.cveAllowlist) await saveAllowlist(req, deps, project, body.cveAllowlist);
     deps.audit.record({
       ...actor(req),
       operation: 'create',
@@ -124,7 +125,7 @@ export const projectRoutes: ApiRouteModule = (app, deps) => {
   app.get('/projects/:project_name_or_id', async (req) => {
     const project = await projectOf(meta, req);
     await requireProject(req, project, PROJECT_SELF, 'read');
-    return projectViews(meta, req).toJson(project);
+    return projectViews(meta, req, deps.scans?.allowlists).toJson(project);
   });
 
   app.put('/projects/:project_name_or_id', async (req, reply) => {
@@ -154,6 +155,7 @@ export const projectRoutes: ApiRouteModule = (app, deps) => {
         detail: changes.map(([k, v]) => `${k}=${v}`).join(', '),
       });
     }
+    if (body.cveAllowlist) await saveAllowlist(req, deps, project, body.cveAllowlist);
     return reply.code(200).send();
   });
 
@@ -255,4 +257,36 @@ function booleanParam(name: string, raw: string | undefined): boolean | undefine
   const value = parseGoBool(raw);
   if (value === undefined) throw unprocessable(`${name} in query must be of type boolean: "${raw.slice(0, 40)}"`);
   return value;
+}
+
+/**
+ * Stores a project's CVE allowlist (`cve_allowlist` of the project body) in the scanner's store.
+ * Without a scanner only an empty list is accepted (there is nowhere to keep one).
+ */
+async function saveAllowlist(
+  req: FastifyRequest,
+  deps: ApiDeps,
+  project: Project,
+  list: { expiresAt: number | null; items: string[] },
+): Promise<void> {
+  if (!deps.scans) {
+    if (list.items.length === 0) return;
+    throw new Invalid('NAME_INVALID', 'cve_allowlist: this server has no scanner to keep a CVE allowlist');
+  }
+  const current = await deps.scans.allowlists.project(project.id);
+  const same =
+    current.expiresAt === list.expiresAt &&
+    current.items.length === list.items.length &&
+    current.items.every((id, i) => id === list.items[i]);
+  if (same) return;
+  await deps.scans.allowlists.setProject(project.id, list);
+  deps.audit.record({
+    ...actor(req),
+    operation: 'update',
+    resourceType: 'cve_allowlist',
+    resource: project.name,
+    project: project.name,
+    success: true,
+    detail: `${list.items.length} CVEs${list.expiresAt === null ? '' : `, expires ${list.expiresAt}`}`,
+  });
 }

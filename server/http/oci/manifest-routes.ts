@@ -5,6 +5,8 @@ import { isIndexMediaType } from '../../core/media-types.js';
 import type { RepositoryName } from '../../core/names.js';
 import type { Artifact } from '../../meta/meta-store.js';
 import { readBody } from '../body.js';
+import { ociErrorBody } from '../error-table.js';
+import { RegistryTokenSecurity } from '../../auth/security-contexts.js';
 import { actorOf, v2Path, type OciServices } from './oci-context.js';
 
 interface ManifestParams {
@@ -17,6 +19,13 @@ interface ManifestParams {
 export async function getManifest(s: OciServices, req: FastifyRequest, reply: FastifyReply, p: ManifestParams) {
   const artifact = await s.manifests.resolve(p.repo, p.reference);
   assertAcceptable(req.headers.accept, artifact);
+  const refusal = await pullRefusal(s, req, p.repo, artifact);
+  if (refusal !== null) {
+    // Harbor's vulnerability middleware answers 412 PROJECTPOLICYVIOLATION, in the registry's envelope.
+    const body = ociErrorBody({ status: 412, code: 'PROJECTPOLICYVIOLATION', message: refusal }, String(req.id));
+    reply.code(412).header('content-type', 'application/json');
+    return req.method === 'HEAD' ? reply.header('content-length', Buffer.byteLength(body)).send() : reply.send(body);
+  }
   setManifestHeaders(reply, artifact);
   if (req.method === 'HEAD') {
     return reply.header('content-length', artifact.size).send();
@@ -69,4 +78,57 @@ function assertAcceptable(accept: string | undefined, artifact: Artifact) {
     'MANIFEST_UNKNOWN',
     `manifest is an index (${artifact.mediaType}), which the client does not accept`,
   );
+}
+
+/**
+ * The pull policy ("prevent vulnerable images from running", project metadata `prevent_vul`): the
+ * reason to refuse serving `artifact`, or null. Like Harbor's vulnerability middleware it lets
+ * through a token holding `scanner-pull` (a scanner fetching what it scans), a cosign client with
+ * push (it reads the manifest before signing it), and cosign signatures themselves; system
+ * administrators are not exempt. Only projects with `prevent_vul` on pay for more than a cache read.
+ */
+async function pullRefusal(
+  s: OciServices,
+  req: FastifyRequest,
+  repo: RepositoryName,
+  artifact: Artifact,
+): Promise<string | null> {
+  if (!s.scans) return null;
+  const policy = await preventVulOf(s, repo.project);
+  if (!policy) return null;
+  const security = req.security;
+  if (security instanceof RegistryTokenSecurity) {
+    const actions = security.repositoryActions(repo.name);
+    if (actions.has('scanner-pull')) return null;
+    if (actions.has('push') && /cosign/i.test(String(req.headers['user-agent'] ?? ''))) return null;
+  }
+  if (artifact.artifactType === COSIGN_SIGNATURE_TYPE) return null;
+  return s.scans.pullRefusal({ projectId: policy.projectId, repository: repo.name, digest: artifact.digest });
+}
+
+const COSIGN_SIGNATURE_TYPE = 'application/vnd.dev.cosign.artifact.sig.v1+json';
+
+/**
+ * Which projects have `prevent_vul` on, by name, cached for a moment: a pull would otherwise read the
+ * project (a token's pull reads nothing else). A change to the setting applies within `POLICY_TTL_MS`.
+ */
+const POLICY_TTL_MS = 1000;
+const MAX_POLICIES = 1000;
+const policies = new WeakMap<OciServices, Map<string, { projectId: number; on: boolean; until: number }>>();
+
+async function preventVulOf(s: OciServices, projectName: string): Promise<{ projectId: number } | null> {
+  let cache = policies.get(s);
+  if (!cache) {
+    cache = new Map();
+    policies.set(s, cache);
+  }
+  const now = Date.now();
+  let entry = cache.get(projectName);
+  if (!entry || entry.until < now) {
+    const project = await s.meta.projects.get(projectName);
+    entry = { projectId: project?.id ?? 0, on: project?.metadata.prevent_vul === 'true', until: now + POLICY_TTL_MS };
+    if (cache.size >= MAX_POLICIES) cache.clear();
+    cache.set(projectName, entry);
+  }
+  return entry.on ? { projectId: entry.projectId } : null;
 }
