@@ -35,6 +35,10 @@ export interface Config {
   gc: { windowMs: number };
   /** The web portal: the renderer's build directory; unset: `dist/portal` of the Berth package. */
   portal: { dir: string | undefined };
+  scanner: {
+    /** A fixed key a Harbor may send to Berth's scanner adapter (`/api/v1`); unset: Berth credentials only. */
+    adapterApiKey: string | undefined;
+  };
 }
 
 /** The job system's budgets (see `server/jobs/job-service.ts`). */
@@ -371,6 +375,15 @@ export const SETTINGS: readonly Setting[] = [
     default: 2 * 3600_000,
     description:
       "GC's time window: blobs, links and untagged artifacts changed more recently than this are kept (a push in progress is safe).",
+  },
+  {
+    key: 'scanner.adapterApiKey',
+    env: 'BERTH_SCANNER_ADAPTER_API_KEY',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    secret: true,
+    description:
+      "API key a Harbor sends (`X-ScannerAdapter-API-Key` or a bearer token) to use Berth's scanner at `/api/v1`; unset: only Berth credentials of an administrator or a robot with `scan-all` create.",
   },
   {
     key: 'audit.retentionMs',

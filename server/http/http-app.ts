@@ -12,6 +12,7 @@ import { tokenRoutes } from './auth/token-routes.js';
 import type { OciServices } from './oci/oci-context.js';
 import { ociPlugin } from './oci/oci-plugin.js';
 import { registerPortal, type PortalOptions } from './portal.js';
+import { scannerAdapterRoutes, type ScannerAdapterHttpDeps } from './scanner-adapter/adapter-routes.js';
 
 let requestCounter = 0;
 const instanceTag = randomBytes(3).toString('hex');
@@ -27,6 +28,8 @@ export async function buildHttpApp(options: {
   api: ApiDeps;
   /** Where the built web portal is; by default `<package root>/dist/portal`. */
   portal?: PortalOptions;
+  /** Berth's scanner as a Harbor scanner adapter at `/api/v1`; absent: not served. */
+  scannerAdapter?: ScannerAdapterHttpDeps;
 }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
@@ -60,6 +63,7 @@ export async function buildHttpApp(options: {
   await app.register(sessionRoutes(options.auth));
   await app.register(ociPlugin(options.oci));
   await app.register(buildApiPlugin(options.api, API_MODULES));
+  if (options.scannerAdapter) await app.register(scannerAdapterRoutes(options.scannerAdapter));
   // Last: it answers what no other route does (the root not-found handler).
   await registerPortal(app, options.portal);
   return app;
