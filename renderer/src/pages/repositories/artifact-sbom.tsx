@@ -1,5 +1,5 @@
 import { DownloadOutlined, FileSearchOutlined, ReloadOutlined } from '@ant-design/icons';
-import { Button, Empty, Flex, Input, Progress, Skeleton, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Empty, Flex, Input, Progress, Skeleton, Table, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../../api/client';
@@ -77,6 +77,7 @@ export function ArtifactSbom({
         >
           {generate}
         </Empty>
+        {scan.isSuccess && <Alert type="info" showIcon title={t('sbom.requested')} style={{ marginTop: 8 }} />}
       </>
     );
   }

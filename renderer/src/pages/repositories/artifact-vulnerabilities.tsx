@@ -140,7 +140,7 @@ export function ArtifactVulnerabilities({
   }
 
   const data = report.data!;
-  const dbUpdated = data.vendor_attributes?.berth?.db_updated_at;
+  const dbUpdated = overview?.db_updated_at ?? data.vendor_attributes?.berth?.db_updated_at ?? undefined;
   const dbAge = dbAgeSeconds(dbUpdated);
   const columns: TableColumnsType<VulnerabilityItem> = [
     {
@@ -188,7 +188,7 @@ export function ArtifactVulnerabilities({
       key: 'package',
       render: (_, v) => (
         <Flex vertical gap={0}>
-          <Typography.Text style={{ wordBreak: 'break-all' }}>{v.package}</Typography.Text>
+          <Typography.Text style={{ whiteSpace: 'nowrap' }}>{v.package}</Typography.Text>
           {v.vendor_attributes?.berth?.ecosystem && (
             <Typography.Text type="secondary" style={{ fontSize: 12 }}>
               {v.vendor_attributes.berth.ecosystem}
@@ -200,14 +200,18 @@ export function ArtifactVulnerabilities({
     {
       title: t('vulns.installed'),
       key: 'version',
-      render: (_, v) => <Typography.Text code>{v.version}</Typography.Text>,
+      render: (_, v) => (
+        <Typography.Text code style={{ whiteSpace: 'nowrap' }}>
+          {v.version}
+        </Typography.Text>
+      ),
     },
     {
       title: t('vulns.fixed'),
       key: 'fix',
       render: (_, v) =>
         v.fix_version ? (
-          <Typography.Text code type="success">
+          <Typography.Text code type="success" style={{ whiteSpace: 'nowrap' }}>
             {v.fix_version}
           </Typography.Text>
         ) : (
@@ -353,7 +357,7 @@ export function ArtifactVulnerabilities({
         size="middle"
         columns={columns}
         dataSource={shown}
-        scroll={{ x: 980 }}
+        scroll={{ x: 1100 }}
         pagination={shown.length > 25 ? { pageSize: 25, showSizeChanger: true, pageSizeOptions: [25, 50, 100] } : false}
         rowClassName={(v) => (isAllowlisted(v) ? 'berth-allowlisted' : '')}
         onRow={(v) => ({ style: isAllowlisted(v) ? { opacity: 0.6 } : undefined, 'data-finding': v.id }) as object}

@@ -71,9 +71,9 @@ function LimitsForm({ saved }: { saved: ScannerSettings }) {
             name="workers"
             label={t('limits.workers')}
             extra={t('limits.workersHelp')}
-            rules={[{ required: true, type: 'integer', min: 1, max: 32, message: t('limits.workersInvalid') }]}
+            rules={[{ required: true, type: 'integer', min: 1, max: 64, message: t('limits.workersInvalid') }]}
           >
-            <InputNumber min={1} max={32} precision={0} style={{ width: '100%' }} />
+            <InputNumber min={1} max={64} precision={0} style={{ width: '100%' }} />
           </Form.Item>
         </Col>
         <Col xs={24} sm={12}>
@@ -81,9 +81,9 @@ function LimitsForm({ saved }: { saved: ScannerSettings }) {
             name="memory_mb"
             label={t('limits.memory')}
             extra={t('limits.memoryHelp')}
-            rules={[{ required: true, type: 'integer', min: 64, max: 16384, message: t('limits.memoryInvalid') }]}
+            rules={[{ required: true, type: 'integer', min: 64, max: 65536, message: t('limits.memoryInvalid') }]}
           >
-            <InputNumber min={64} max={16384} step={64} precision={0} suffix="MiB" style={{ width: '100%' }} />
+            <InputNumber min={64} max={65536} step={64} precision={0} suffix="MiB" style={{ width: '100%' }} />
           </Form.Item>
         </Col>
         <Col xs={24} sm={12}>

@@ -31,6 +31,9 @@ export interface ScanOverview {
   end_time?: string;
   complete_percent?: number;
   scanner?: ScannerIdentity;
+  /** Berth's: the advisory database the report was matched against, and how fresh it was. */
+  db_version?: number;
+  db_updated_at?: string;
 }
 
 /** Harbor's `SBOMOverview`. */

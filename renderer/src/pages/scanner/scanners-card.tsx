@@ -102,29 +102,6 @@ export function ScannersCard() {
       render: (_, s) => (isBuiltIn(s) ? t('scanners.inProcess') : <Typography.Text code>{s.url}</Typography.Text>),
     },
     {
-      title: t('scanners.adapter'),
-      key: 'adapter',
-      render: (_, s) =>
-        s.adapter || s.version ? (
-          `${s.adapter ?? ''} ${s.version ?? ''}`.trim()
-        ) : (
-          <Typography.Text type="secondary">—</Typography.Text>
-        ),
-    },
-    {
-      title: t('scanners.health'),
-      key: 'health',
-      width: 110,
-      render: (_, s) =>
-        s.health === 'healthy' ? (
-          <Tag color="success">{t('scanners.healthy')}</Tag>
-        ) : s.health ? (
-          <Tag color="error">{t('scanners.unhealthy')}</Tag>
-        ) : (
-          <Typography.Text type="secondary">—</Typography.Text>
-        ),
-    },
-    {
       title: t('common:actions'),
       key: 'actions',
       width: 200,

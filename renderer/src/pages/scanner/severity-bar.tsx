@@ -51,8 +51,14 @@ export function SeverityTag({ severity }: { severity: string }) {
   const dark = s === 'Low' || s === 'Medium';
   return (
     <Tag
-      color={SEVERITY_COLOR[s]}
-      style={{ color: dark ? 'rgba(0,0,0,0.88)' : '#fff', marginInlineEnd: 0, minWidth: 64, textAlign: 'center' }}
+      style={{
+        background: SEVERITY_COLOR[s],
+        borderColor: SEVERITY_COLOR[s],
+        color: dark ? 'rgba(0,0,0,0.88)' : '#fff',
+        marginInlineEnd: 0,
+        minWidth: 64,
+        textAlign: 'center',
+      }}
     >
       {t(`severity.${s}`)}
     </Tag>
