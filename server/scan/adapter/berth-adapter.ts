@@ -262,7 +262,7 @@ export class BerthAdapter {
     } catch (err) {
       const message =
         signal.aborted && timeout.aborted
-          ? `the scan did not finish within ${Math.round(this.scanTimeoutMs / 1000)} s`
+          ? `the scan did not finish within ${duration(this.scanTimeoutMs)}`
           : err instanceof Error
             ? err.message
             : String(err);
@@ -291,4 +291,8 @@ export class BerthAdapter {
       for (const job of finished.slice(0, excess)) this.jobs.delete(job.id);
     }
   }
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 1000)} s`;
 }
