@@ -25,6 +25,9 @@ import { LocalJobService, parseConcurrency } from './jobs/job-service.js';
 import { instanceId } from './jobs/instance-id.js';
 import { MemoryDriver } from './storage/memory-driver.js';
 import type { StorageDriver } from './storage/storage-driver.js';
+import { createExternalScanner } from './scan/adapter/scanner-client.js';
+import { ScanEngine } from './scan/engine/scan-service.js';
+import { advisoryDbFile, openAdvisoryDatabase } from './scan/vulndb/index.js';
 
 /**
  * The composition root: config → storage → metadata → services → HTTP. Every seam's implementation
@@ -112,6 +115,31 @@ export async function composeApp(
 
   registerRetention(jobs, { meta, manifests, log: log.child({ module: 'retention' }) });
 
+  // The scanner: its own SQLite file for advisories, so a large import neither bloats nor locks the metadata DB.
+  const vulndb = openAdvisoryDatabase({ file: advisoryDbFile(config.dataDir) });
+  const scanLog = log.child({ module: 'scan' });
+  let serverUrl: string | undefined;
+  const scans = new ScanEngine({
+    meta,
+    blobs,
+    manifests,
+    jobs,
+    events,
+    vulndb,
+    log: scanLog,
+    externalScanner: (registration) => createExternalScanner(registration, { log: scanLog }),
+    // An external adapter pulls the artifact from us with a short-lived token that may only pull it.
+    registryAccess: async (repository) => {
+      const url = config.http.externalUrl ?? serverUrl;
+      if (!url) throw new Error('the server address is not known yet; set http.externalUrl');
+      const { token } = await tokens.issue('berth-scanner', 'user', [
+        { type: 'repository', name: repository, actions: ['pull'] },
+      ]);
+      return { url, authorization: `Bearer ${token}` };
+    },
+  });
+  await scans.register();
+
   const auth = {
     authenticator,
     tokens,
@@ -136,6 +164,7 @@ export async function composeApp(
       blobs,
       jobs,
       gc,
+      scans,
       system: {
         version: berthVersion(),
         volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,
@@ -154,6 +183,7 @@ export async function composeApp(
       tokenService: config.auth.tokenService,
       externalUrl: config.http.externalUrl,
       audit,
+      scans,
     },
   });
   // The desktop shell's hooks cost one hook per request and an unused route on a headless server.
@@ -164,7 +194,11 @@ export async function composeApp(
     if (driver instanceof FilesystemDriver) await driver.removeStaleTempFiles();
     return purged;
   };
-  return { http, meta, events, audit, jobs, desktop, purgeStale };
+  /** Called once the server listens: the address external scanners pull from when no external URL is set. */
+  const setServerUrl = (url: string) => {
+    serverUrl = url;
+  };
+  return { http, meta, events, audit, jobs, desktop, purgeStale, scans, vulndb, setServerUrl };
 }
 
 /** The identity provider for `auth.mode` (none for `db`: the local database is the Authenticator's own). */

@@ -51,7 +51,7 @@ export class ListenError extends Error {
 export async function createServer(options: ServerOptions = {}): Promise<BerthServer> {
   const config = loadConfig({ overrides: options.config as ConfigInput | undefined });
   const log = options.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
-  const { http, meta, audit, jobs, desktop, purgeStale } = await composeApp(
+  const { http, meta, audit, jobs, desktop, purgeStale, scans, vulndb, setServerUrl } = await composeApp(
     config,
     log,
     { adminPassword: options.adminPassword },
@@ -63,6 +63,7 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
     intervalMs: 24 * 3600_000,
   });
   await jobs.start();
+  scans.startWatcher();
   let url = '';
   let purgeTimer: NodeJS.Timeout | undefined;
   let closed: Promise<void> | undefined;
@@ -100,6 +101,7 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
       const address = http.server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       url = `http://${shownHost}:${address.port}`;
+      setServerUrl(url);
       log.info({ url, dataDir: config.dataDir }, 'berth listening');
       purge();
       purgeTimer = setInterval(purge, config.uploads.purgeIntervalMs).unref();
@@ -114,7 +116,9 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
           await http.close();
         } finally {
           clearTimeout(force);
+          await scans.close();
           await jobs.close();
+          await vulndb.close();
           await audit.close();
           await meta.close();
         }

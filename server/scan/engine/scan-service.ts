@@ -2,9 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Logger } from 'pino';
 import { Conflict, Invalid, NotFound } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
@@ -44,6 +43,7 @@ import {
   type VulnerabilityQuery,
   type VulnerabilityRow,
 } from '../scan-contract.js';
+import { downloadAdvisories } from '../vulndb/download.js';
 import { StoredAllowlists } from './allowlist-store.js';
 import { LayerAnalyzer } from './layer-analyzer.js';
 import { buildReport, countsOf, findingRows, highest, mergeChildReports } from './report-build.js';
@@ -948,19 +948,13 @@ export class ScanEngine implements ScanService {
   async updateDbFromUrls(): Promise<ImportResult> {
     const { dbUrls } = await this.settings();
     if (dbUrls.length === 0) throw new Invalid('PRECONDITION', 'no advisory DB URLs are configured');
-    let result: ImportResult | undefined;
-    for (const url of dbUrls) {
-      const response = await fetch(url, { signal: AbortSignal.timeout(30 * 60_000) });
-      if (!response.ok || !response.body) throw new Invalid('PRECONDITION', `${url} answered ${response.status}`);
-      const name = new URL(url).pathname.split('/').pop() || 'advisories';
-      result = await withTempFile(
-        Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-        (path) => this.vulndb.importPath(path),
-        name,
-      );
+    const dir = await mkdtemp(join(tmpdir(), 'berth-vulndb-'));
+    try {
+      return await downloadAdvisories(dbUrls, { db: this.vulndb, dir });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await this.checkDb();
     }
-    await this.checkDb();
-    return result!;
   }
 
   // ── SBOM ───────────────────────────────────────────────────────────────────────────────────────
