@@ -43,6 +43,8 @@ class AdapterHttpError extends Error {
 
 export function scannerAdapterRoutes(deps: ScannerAdapterHttpDeps) {
   return async function scannerAdapter(root: FastifyInstance): Promise<void> {
+    // The adapter lives as long as the HTTP app that serves it: closing the server stops its scans.
+    root.addHook('onClose', async () => deps.adapter.close());
     await root.register(
       async (app) => {
         app.removeAllContentTypeParsers();

@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -393,5 +398,54 @@ describe('authorizationHeaders', () => {
     expect(authorizationHeaders('X-ScannerAdapter-API-Key', 'k')).toEqual({ 'x-scanneradapter-api-key': 'k' });
     expect(() => authorizationHeaders('Bearer', '')).toThrow(/needs an access credential/);
     expect(() => authorizationHeaders('Digest', 'x')).toThrow(/unknown scanner authentication type/);
+  });
+});
+
+describe('skipCertVerify', () => {
+  it("refuses an adapter's self-signed certificate unless the registration skips verification", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-adapter-tls-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+        ],
+        { stdio: 'ignore' },
+      );
+      const tls = createHttpsServer(
+        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+        (_req, res) =>
+          json(res, 200, {
+            scanner: { name: 'Trivy', vendor: 'Aqua Security', version: '0.50.1' },
+            capabilities: [{ consumes_mime_types: ['a'], produces_mime_types: ['b'] }],
+          }),
+      );
+      await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+      const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+      try {
+        await expect(createExternalScanner(registration({ url }), { log }).metadata()).rejects.toThrow(
+          /cannot reach .*certificate/i,
+        );
+        const metadata = await createExternalScanner(registration({ url, skipCertVerify: true }), { log }).metadata();
+        expect(metadata.scanner.name).toBe('Trivy');
+      } finally {
+        tls.closeAllConnections();
+        await new Promise((r) => tls.close(r));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
