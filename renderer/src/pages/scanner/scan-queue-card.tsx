@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../components/error-alert';
 import { percent, shortDigest } from '../../components/format';
 import { StatusTag } from '../../components/status-tag';
 import { TimeText } from '../../components/time-text';
-import { paths } from '../../routes';
+import { paths, projectOf } from '../../routes';
 
 interface JobQueue {
   job_type: string;
@@ -26,11 +26,8 @@ function isScanType(jobType: string): boolean {
 function targetOf(e: Execution): { project?: string; repository?: string; digest?: string } {
   const a = e.extra_attrs ?? {};
   const s = (k: string) => (typeof a[k] === 'string' ? (a[k] as string) : undefined);
-  return {
-    project: s('project_name'),
-    repository: s('repository_name') ?? s('repository'),
-    digest: s('digest') ?? s('artifact_digest'),
-  };
+  const repository = s('repository');
+  return { project: repository ? projectOf(repository) : undefined, repository, digest: s('digest') };
 }
 
 /**
