@@ -2,6 +2,7 @@ import { publicProjectAllows, roleAllows } from '../../server/auth/rbac.js';
 import type { RobotPermission } from '../../server/meta/identity-types.js';
 import type { MetaStore } from '../../server/meta/meta-store.js';
 import type { ProjectRoleId } from '../../server/meta/project-types.js';
+import { BUILTIN_SCANNER_UUID } from '../../server/meta/sqlite/migration-009-scan.js';
 
 /**
  * The case table of the Harbor API authorisation matrix (`authz-api-matrix.test.ts`): who calls, and
@@ -788,7 +789,7 @@ export const CASES: readonly ApiCase[] = [
     {
       op: 'getVulnerabilitiesAddition',
       method: 'GET',
-      // Berth has no scanner yet; like Harbor without a report, it answers 200 with an empty object.
+      // Before a scan, like Harbor without a report, it answers 200 with an empty object.
     },
     (p) => `/projects/${p}/repositories/app/artifacts/v1/additions/vulnerabilities`,
     'artifact-addition',
@@ -1425,6 +1426,151 @@ export const CASES: readonly ApiCase[] = [
   },
   // `lifetime=0` ends the stream after its preamble, so the matrix can read the whole answer.
   { op: 'berth:streamEvents', method: 'GET', path: () => '/events?lifetime=0', rule: authenticated },
+
+  // The scanner. Targets that do not exist where a real one would start work or change what other
+  // cases see: allowed callers then get the 4xx named by `ok`, which still shows the permission is
+  // checked first (refused callers get 401/403).
+  { op: 'scanArtifact', method: 'POST', path: () => `${V1}/scan`, rule: inProject('priv', 'scan', 'create'), ok: 202 },
+  {
+    op: 'stopScanArtifact',
+    method: 'POST',
+    path: () => `${APP}/artifacts/sha256:${'0'.repeat(64)}/scan/stop`,
+    body: () => ({ scan_type: 'vulnerability' }),
+    rule: inProject('priv', 'scan', 'stop'),
+    ok: 404,
+  },
+  ...privAndPub(
+    { op: 'getReportLog', method: 'GET', ok: 404 },
+    (p) => `/projects/${p}/repositories/app/artifacts/v1/scan/no-such-report/log`,
+    'scan',
+    'read',
+  ),
+  {
+    op: 'getScannerOfProject',
+    method: 'GET',
+    path: () => '/projects/priv/scanner',
+    rule: inProject('priv', 'scanner', 'read'),
+  },
+  {
+    op: 'setScannerOfProject',
+    method: 'PUT',
+    path: () => '/projects/priv/scanner',
+    body: () => ({ uuid: 'no-such-scanner' }),
+    rule: inProject('priv', 'scanner', 'create'),
+    ok: 404,
+  },
+  {
+    op: 'listScannerCandidatesOfProject',
+    method: 'GET',
+    path: () => '/projects/priv/scanner/candidates',
+    rule: inProject('priv', 'scanner', 'create'),
+  },
+  {
+    op: 'getLatestScanAllMetrics',
+    method: 'GET',
+    path: () => '/scans/all/metrics',
+    rule: onSystem('scan-all', 'read'),
+  },
+  {
+    op: 'getLatestScheduledScanAllMetrics',
+    method: 'GET',
+    path: () => '/scans/schedule/metrics',
+    rule: onSystem('scan-all', 'read'),
+  },
+  {
+    op: 'getScanAllSchedule',
+    method: 'GET',
+    path: () => '/system/scanAll/schedule',
+    rule: onSystem('scan-all', 'read'),
+  },
+  {
+    // None changes nothing another case relies on; Manual would start real runs.
+    op: 'createScanAllSchedule',
+    method: 'POST',
+    path: () => '/system/scanAll/schedule',
+    body: () => ({ schedule: { type: 'None' } }),
+    rule: onSystem('scan-all', 'create'),
+    ok: 201,
+  },
+  {
+    op: 'updateScanAllSchedule',
+    method: 'PUT',
+    path: () => '/system/scanAll/schedule',
+    body: () => ({ schedule: { type: 'None' } }),
+    rule: onSystem('scan-all', 'update'),
+  },
+  // No scan-all ever runs here: an allowed caller hears that there is none to stop.
+  {
+    op: 'stopScanAll',
+    method: 'POST',
+    path: () => '/system/scanAll/stop',
+    rule: onSystem('scan-all', 'stop'),
+    ok: 400,
+  },
+  { op: 'listScanners', method: 'GET', path: () => '/scanners', rule: onSystem('scanner', 'list') },
+  {
+    op: 'createScanner',
+    method: 'POST',
+    path: () => '/scanners',
+    body: (c) => ({ name: `scanner-${c.key}`, url: `http://127.0.0.1:9/${c.key}` }),
+    rule: onSystem('scanner', 'create'),
+    ok: 201,
+  },
+  {
+    // Nothing listens there: an allowed caller's ping fails with 400.
+    op: 'pingScanner',
+    method: 'POST',
+    path: () => '/scanners/ping',
+    body: () => ({ name: 'probe', url: 'http://127.0.0.1:9/' }),
+    rule: onSystem('scanner', 'read'),
+    ok: 400,
+  },
+  {
+    op: 'getScanner',
+    method: 'GET',
+    path: () => '/scanners/no-such-scanner',
+    rule: onSystem('scanner', 'read'),
+    ok: 404,
+  },
+  {
+    op: 'updateScanner',
+    method: 'PUT',
+    path: () => '/scanners/no-such-scanner',
+    body: () => ({ name: 'probe', url: 'http://127.0.0.1:9/' }),
+    rule: onSystem('scanner', 'update'),
+    ok: 404,
+  },
+  {
+    op: 'deleteScanner',
+    method: 'DELETE',
+    path: () => '/scanners/no-such-scanner',
+    rule: onSystem('scanner', 'delete'),
+    ok: 404,
+  },
+  {
+    // The built-in scanner is the default already: allowed callers change nothing.
+    op: 'setScannerAsDefault',
+    method: 'PATCH',
+    path: () => `/scanners/${BUILTIN_SCANNER_UUID}`,
+    body: () => ({ is_default: true }),
+    rule: onSystem('scanner', 'update'),
+  },
+  {
+    op: 'getScannerMetadata',
+    method: 'GET',
+    path: () => `/scanners/${BUILTIN_SCANNER_UUID}/metadata`,
+    rule: onSystem('scanner', 'read'),
+  },
+  { op: 'getSecuritySummary', method: 'GET', path: () => '/security/summary', rule: onSystem('security-hub', 'read') },
+  { op: 'ListVulnerabilities', method: 'GET', path: () => '/security/vul', rule: onSystem('security-hub', 'list') },
+  { op: 'getSystemCVEAllowlist', method: 'GET', path: () => '/system/CVEAllowlist', rule: authenticated },
+  {
+    op: 'putSystemCVEAllowlist',
+    method: 'PUT',
+    path: () => '/system/CVEAllowlist',
+    body: () => ({ items: [] }),
+    rule: onSystem('configuration', 'update'),
+  },
 ];
 
 /** Berth's routes under /api/v2.0 that are not in Harbor's swagger, as `method path` (fastify syntax). */
@@ -1457,19 +1603,8 @@ export const NOT_SERVED: readonly string[] = [
   // LDAP, configuration, OIDC, certificates, icons
   ...['pingLdap', 'searchLdapUser', 'importLdapUser', 'searchLdapGroup', 'getInternalconfig', 'getConfigurations'],
   ...['updateConfigurations', 'pingOIDC', 'getCert', 'getIcon', 'setCliSecret', 'getPermissions'],
-  // Scanning, scanners, security hub, CVE export and allowlist
-  ...['scanArtifact', 'stopScanArtifact', 'getReportLog', 'getScannerOfProject', 'setScannerOfProject'],
-  ...['listScannerCandidatesOfProject', 'getLatestScanAllMetrics', 'getLatestScheduledScanAllMetrics'],
-  ...['getScanAllSchedule', 'updateScanAllSchedule', 'createScanAllSchedule', 'stopScanAll', 'listScanners'],
-  ...['createScanner', 'pingScanner', 'getScanner', 'updateScanner', 'deleteScanner', 'setScannerAsDefault'],
-  ...['getScannerMetadata', 'exportScanData', 'getScanDataExportExecution', 'getScanDataExportExecutionList'],
-  ...[
-    'downloadScanData',
-    'getSecuritySummary',
-    'ListVulnerabilities',
-    'getSystemCVEAllowlist',
-    'putSystemCVEAllowlist',
-  ],
+  // CVE export
+  ...['exportScanData', 'getScanDataExportExecution', 'getScanDataExportExecutionList', 'downloadScanData'],
   // Accessories, project artifacts, extended audit log
   ...['listAccessories', 'listArtifactsOfProject', 'listAuditLogExts', 'listAuditLogEventTypes', 'getLogExts'],
   // Preheat

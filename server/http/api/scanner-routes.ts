@@ -1,4 +1,4 @@
-import { Denied, Invalid, NotFound } from '../../core/errors.js';
+import { Denied, DomainError, Invalid, NotFound } from '../../core/errors.js';
 import type { Filter } from '../../meta/list-query.js';
 import type { ScannerRegistration, ScannerRegistrationInput } from '../../scan/scan-contract.js';
 import type { ApiDeps } from './api-deps.js';
@@ -63,7 +63,13 @@ export const scannerRoutes: ApiRouteModule = (app, deps) => {
       auth: body.auth,
       access_credential: body.access_credential,
     });
-    await scanService(deps).registry.ping(input);
+    try {
+      await scanService(deps).registry.ping(input);
+    } catch (err) {
+      // An adapter that does not answer is the settings' fault: Harbor's swagger has 400 for it, not 412.
+      if (err instanceof DomainError && err.code === 'PRECONDITION') throw new Invalid('NAME_INVALID', err.message);
+      throw err;
+    }
     return reply.code(200).send();
   });
 
