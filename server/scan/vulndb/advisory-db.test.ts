@@ -366,6 +366,31 @@ describe('imports', () => {
     }
   });
 
+  it('reads large entries, stored and deflated, across read-ahead windows', async () => {
+    const dir = await temp.make('vulndb-large');
+    const base = JSON.parse(readFileSync(join(OSV_DIR, 'npm-GHSA-35jh-r3h4-6jhm-lodash.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const big = (id: string, size: number) => JSON.stringify({ ...base, id, details: 'x'.repeat(size) });
+    const zip = createZip([
+      { name: 'a.json', data: big('GHSA-aaaa-aaaa-aaaa', 1_500_000), method: 'store' },
+      { name: 'b.json', data: big('GHSA-bbbb-bbbb-bbbb', 300_000), method: 'deflate' },
+      { name: 'c.json', data: big('GHSA-cccc-cccc-cccc', 100), method: 'store' },
+    ]);
+    await writeFile(join(dir, 'big.zip'), zip);
+    const db = openAdvisoryDatabase({ file: advisoryDbFile(dir) });
+    try {
+      expect(await db.importPath(join(dir, 'big.zip'))).toMatchObject({ added: 3, skipped: 0 });
+      const findings = await db.match([pkg('npm', 'lodash', '4.17.20')]);
+      expect(findings.map((f) => [f.id, f.aliases, f.description?.length])).toEqual([
+        ['CVE-2021-23337', ['GHSA-aaaa-aaaa-aaaa', 'GHSA-bbbb-bbbb-bbbb', 'GHSA-cccc-cccc-cccc'], 1_500_000],
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('a single OSV file adds to its source without removing the rest', async () => {
     const db = await freshDb('vulndb-single');
     try {

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { crc32, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import { Invalid } from '../../core/errors.js';
 import { parseOsvRecord, type OsvRecord } from '../advisory/osv-match.js';
@@ -165,9 +165,15 @@ export async function readAdvisories(path: string, sink: ImportSink, signal?: Ab
 
 async function readOsvZip(path: string, sink: ImportSink, signal: AbortSignal | undefined): Promise<void> {
   let zip: yauzl.ZipFile;
+  const reader = new BufferedFileReader(path);
   try {
-    zip = await yauzl.openPromise(path, { autoClose: false, strictFileNames: false, validateEntrySizes: true });
+    zip = await yauzl.fromRandomAccessReaderPromise(reader, reader.size, {
+      autoClose: false,
+      strictFileNames: false,
+      validateEntrySizes: true,
+    });
   } catch (err) {
+    reader.closeNow();
     throw new Invalid('NAME_INVALID', `${path}: not a readable zip (${reasonOf(err)})`);
   }
   try {
@@ -180,7 +186,18 @@ async function readOsvZip(path: string, sink: ImportSink, signal: AbortSignal | 
       }
       let data: Buffer;
       try {
-        data = await readCapped(await zip.openReadStreamPromise(entry), MAX_RECORD_BYTES, entry.fileName);
+        // The compressed bytes, inflated here synchronously: yauzl's inflate stream takes a thread-pool
+        // round trip per entry, which dominates an import of tens of thousands of small records.
+        const raw = await readCapped(
+          await zip.openReadStreamPromise(entry, { decodeFileData: false }),
+          MAX_RECORD_BYTES,
+          entry.fileName,
+        );
+        if (entry.isEncrypted()) throw new Error('encrypted');
+        if (entry.compressionMethod === 0) data = raw;
+        else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: MAX_RECORD_BYTES });
+        else throw new Error(`compression method ${entry.compressionMethod} is not supported`);
+        if (data.length !== entry.uncompressedSize) throw new Error('its size differs from the directory');
       } catch (err) {
         throw new Invalid('NAME_INVALID', `${path}: damaged zip entry ${entry.fileName} (${reasonOf(err)})`);
       }
@@ -195,6 +212,111 @@ async function readOsvZip(path: string, sink: ImportSink, signal: AbortSignal | 
     throw new Invalid('NAME_INVALID', `${path}: damaged zip (${reasonOf(err)})`);
   } finally {
     zip.close();
+  }
+}
+
+/**
+ * yauzl's own file reader asks the thread pool for every central-directory record and local header
+ * (two small reads per entry): 50,000 entries cost tens of seconds on a busy machine. This reader
+ * serves those small reads from two read-ahead windows (the central directory and the entry data
+ * advance separately, both in file order), and entry data with plain synchronous reads.
+ */
+class BufferedFileReader extends yauzl.RandomAccessReader {
+  private static readonly WINDOW = 1024 * 1024;
+  private fd: number | null;
+  readonly size: number;
+  private readonly windows: Array<{ start: number; bytes: Buffer }> = [];
+
+  constructor(path: string) {
+    super();
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+
+  private readAt(target: Buffer, offset: number, length: number, position: number): number {
+    if (this.fd === null) throw new Error('zip file closed');
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, target, offset + done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /** `length` bytes at `position`, from a window (read ahead when none holds them). */
+  private windowed(position: number, length: number): Buffer {
+    let window = this.windows.find((w) => position >= w.start && position + length <= w.start + w.bytes.length);
+    if (!window) {
+      const bytes = Buffer.allocUnsafe(Math.max(BufferedFileReader.WINDOW, length));
+      window = { start: position, bytes: bytes.subarray(0, this.readAt(bytes, 0, bytes.length, position)) };
+      this.windows.unshift(window);
+      this.windows.length = Math.min(this.windows.length, 2);
+    } else if (this.windows[0] !== window) {
+      this.windows.reverse();
+    }
+    if (position + length > window.start + window.bytes.length) throw new Error('unexpected end of the zip file');
+    return window.bytes.subarray(position - window.start, position - window.start + length);
+  }
+
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (err: Error | null) => void,
+  ): void {
+    try {
+      this.windowed(position, length).copy(buffer, offset);
+      queueMicrotask(() => callback(null));
+    } catch (err) {
+      queueMicrotask(() => callback(err as Error));
+    }
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    if (end - start <= 64 * 1024) {
+      // A small entry (most OSV records): one copy out of the window, no read of its own.
+      try {
+        return Readable.from([Buffer.from(this.windowed(start, end - start))], { objectMode: false });
+      } catch (err) {
+        return new Readable({
+          read() {
+            this.destroy(err as Error);
+          },
+        });
+      }
+    }
+    let position = start;
+    const readAt = this.readAt.bind(this);
+    return new Readable({
+      read(size) {
+        try {
+          const length = Math.min(Math.max(size, 64 * 1024), end - position);
+          if (length <= 0) {
+            this.push(null);
+            return;
+          }
+          const chunk = Buffer.allocUnsafe(length);
+          const n = readAt(chunk, 0, length, position);
+          if (n === 0) throw new Error('unexpected end of the zip file');
+          position += n;
+          this.push(n === length ? chunk : chunk.subarray(0, n));
+        } catch (err) {
+          this.destroy(err as Error);
+        }
+      },
+    });
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    this.closeNow();
+    queueMicrotask(() => callback(null));
+  }
+
+  closeNow(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
   }
 }
 
