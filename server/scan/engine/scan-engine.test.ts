@@ -542,6 +542,34 @@ describe('ScanEngine', () => {
     expect(rows.items.map((r) => r.cveId).sort()).toEqual(['CVE-2021-23337', 'CVE-2021-44906']);
   });
 
+  it('SBOM: CycloneDX stored as a Harbor SBOM accessory of the image, replaced when made again; SPDX on request', async () => {
+    const h = await setup();
+    const image = buildImage({ layers: [baseLayer, appLayer({ lodash: '4.17.15' })] });
+    await push(h, 'scan/sbom', 'v1', image);
+    const t = target(h, 'scan/sbom', image.digest);
+    expect(await h.engine.sbom(t, 'cyclonedx')).toBeUndefined();
+    const first = await h.engine.requestScan(t, { scanType: 'sbom', trigger: 'MANUAL' });
+    expect((await ended(h, first.executionId)).status).toBe('Success');
+    const repo = resolveRepositoryName('scan/sbom');
+    const referrers = await h.manifests.referrers(repo, image.digest, 'application/vnd.goharbor.harbor.sbom.v1');
+    expect(referrers).toHaveLength(1);
+    expect(referrers[0]?.annotations?.['created-by']).toBe('Berth');
+    const bom = (await h.engine.sbom(t, 'cyclonedx')) as {
+      bomFormat: string;
+      components: Array<{ name: string; version: string }>;
+    };
+    expect(bom.bomFormat).toBe('CycloneDX');
+    expect(bom.components.some((c) => c.name === 'lodash' && c.version === '4.17.15')).toBe(true);
+    const spdx = (await h.engine.sbom(t, 'spdx')) as { spdxVersion: string; packages: Array<{ name: string }> };
+    expect(spdx.spdxVersion).toBe('SPDX-2.3');
+    expect(spdx.packages.some((p) => p.name === 'lodash')).toBe(true);
+    const second = await h.engine.requestScan(t, { scanType: 'sbom', trigger: 'MANUAL' });
+    await ended(h, second.executionId);
+    const after = await h.manifests.referrers(repo, image.digest, 'application/vnd.goharbor.harbor.sbom.v1');
+    expect(after).toHaveLength(1);
+    expect(after[0]?.digest).not.toBe(referrers[0]?.digest);
+  });
+
   it('deleting the artifact removes its report', async () => {
     const h = await setup();
     const image = buildImage({ layers: [baseLayer, appLayer({ lodash: '4.17.15' })] });

@@ -25,6 +25,7 @@ import { mergeLayers } from '../layers/merge-layers.js';
 import {
   SCAN_ALL_SCHEDULE_CALLBACK,
   SCAN_ALL_VENDOR_TYPE,
+  SBOM_ACCESSORY_ARTIFACT_TYPE,
   SEVERITY_ORDER,
   VULNERABILITY_REPORT_MIME,
   type AdvisoryDatabase,
@@ -44,6 +45,9 @@ import {
   type VulnerabilityRow,
 } from '../scan-contract.js';
 import { downloadAdvisories } from '../vulndb/download.js';
+import { buildCycloneDx, buildSpdx } from '../report/sbom.js';
+import { digestOf as sha256 } from '../../core/digest.js';
+import { resolveRepositoryName } from '../../core/names.js';
 import { StoredAllowlists } from './allowlist-store.js';
 import { LayerAnalyzer } from './layer-analyzer.js';
 import { buildReport, countsOf, findingRows, highest, mergeChildReports } from './report-build.js';
@@ -67,6 +71,7 @@ export const BUILTIN_IDENTITY: ScannerIdentity = {
   version: `${ENGINE_VERSION}.${LAYER_ANALYZER_VERSION}.0`,
 };
 
+const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
 const PRIORITY = { MANUAL: 10, EVENT: 5, SCHEDULE: 0 } as const;
 const IMAGE_CONFIGS = new Set<string>([MediaTypes.ociConfig, MediaTypes.dockerConfig]);
 const INDEX_TYPES = new Set<string>([MediaTypes.ociIndex, MediaTypes.dockerManifestList]);
@@ -533,7 +538,7 @@ export class ScanEngine implements ScanService {
   async #analyse(
     ctx: TaskContext<ScanParams>,
     layers: Array<{ digest: string; size: number }>,
-    reportId: string,
+    reportId: string | undefined,
     say: (m: string) => void,
   ): Promise<StoredInventory & { cacheable: boolean }> {
     const settings = await this.settings();
@@ -562,7 +567,7 @@ export class ScanEngine implements ScanService {
       }
       analyses.push(outcome.analysis);
       ctx.progress(i + 1, layers.length + 1);
-      await this.#repo.markRunning(reportId, ((i + 1) * 90) / Math.max(1, layers.length));
+      if (reportId) await this.#repo.markRunning(reportId, ((i + 1) * 90) / Math.max(1, layers.length));
     }
     const merged = mergeLayers(analyses);
     say(`${merged.packages.length} packages${merged.os ? ` on ${merged.os.ecosystem}` : ''}`);
@@ -986,12 +991,99 @@ export class ScanEngine implements ScanService {
     return { executionId: execution.id };
   }
 
-  async #runSbom(_ctx: TaskContext<ScanParams>): Promise<{ message: string }> {
-    throw new PermanentTaskError('SBOM generation is not available yet');
+  /**
+   * Makes a CycloneDX SBOM from the image's inventory (analysing its layers when not stored yet) and
+   * stores it as Harbor's SBOM accessory: an OCI manifest whose subject is the image, pushed through
+   * `ManifestService` so referrers, listings and events see it. An older Berth SBOM of the image goes.
+   */
+  async #runSbom(ctx: TaskContext<ScanParams>): Promise<{ message: string }> {
+    const p = ctx.params;
+    const artifact = await this.#d.meta.artifacts.getByDigest(p.repository, p.digest);
+    if (!artifact) throw new PermanentTaskError(`${p.repository}@${p.digest} no longer exists`);
+    if (scanKind(artifact) !== 'image')
+      throw new PermanentTaskError('SBOMs are made for images (each child of an index on its own)');
+    const layers = await this.#layersOf(artifact);
+    const say = (m: string) => ctx.log.info(m);
+    let inventory = await this.#repo.getInventory(artifact.digest, this.layers.analyzerVersion);
+    if (!inventory) {
+      const analysed = await this.#analyse(ctx, layers, undefined, say);
+      inventory = { os: analysed.os, packages: analysed.packages, incomplete: analysed.incomplete };
+      if (analysed.cacheable) await this.#repo.putInventory(artifact.digest, this.layers.analyzerVersion, inventory);
+    }
+    const now = new Date();
+    const bom = buildCycloneDx(
+      inventory,
+      { repository: p.repository, digest: p.digest, layers: layers.map((l) => l.digest) },
+      { toolVersion: BUILTIN_IDENTITY.version, generatedAt: now },
+    );
+    const repo = resolveRepositoryName(p.repository);
+    const document = Buffer.from(JSON.stringify(bom));
+    const config = Buffer.from('{}');
+    for (const [bytes, mediaType] of [
+      [document, CYCLONEDX_MEDIA_TYPE],
+      [config, MediaTypes.ociEmpty],
+    ] as const) {
+      let incarnation: number | undefined;
+      const stored = await this.#d.blobs.putSmall(bytes, undefined, {
+        beforePublish: async (blob) => {
+          incarnation = await this.#d.meta.blobs.pin({ ...blob, mediaType });
+        },
+      });
+      await this.#d.meta.blobs.link({
+        repository: repo.name,
+        project: repo.project,
+        createProject: false,
+        blob: { ...stored, mediaType },
+        ...(incarnation === undefined ? {} : { expectIncarnation: incarnation }),
+      });
+    }
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaTypes.ociManifest,
+        artifactType: SBOM_ACCESSORY_ARTIFACT_TYPE,
+        config: { mediaType: MediaTypes.ociEmpty, digest: sha256(config), size: config.length },
+        layers: [{ mediaType: CYCLONEDX_MEDIA_TYPE, digest: sha256(document), size: document.length }],
+        subject: { mediaType: artifact.mediaType, digest: artifact.digest, size: artifact.size },
+        annotations: {
+          'created-by': 'Berth',
+          'org.opencontainers.artifact.created': now.toISOString(),
+          'org.opencontainers.artifact.description': 'CycloneDX JSON SBOM',
+        },
+      }),
+    );
+    const older = (await this.#d.manifests.referrers(repo, artifact.digest, SBOM_ACCESSORY_ARTIFACT_TYPE)).filter(
+      (r) => r.annotations?.['created-by'] === 'Berth',
+    );
+    const { digest } = await this.#d.manifests.put(repo, sha256(manifest), manifest, MediaTypes.ociManifest);
+    for (const old of older) {
+      if (old.digest !== digest) await this.#d.manifests.delete(repo, old.digest).catch(() => undefined);
+    }
+    return { message: `SBOM ${digest} with ${inventory.packages.length} packages` };
   }
 
-  async sbom(_target: ScanTarget, _format: 'cyclonedx' | 'spdx'): Promise<unknown> {
-    return undefined;
+  async sbom(target: ScanTarget, format: 'cyclonedx' | 'spdx'): Promise<unknown> {
+    const repo = resolveRepositoryName(target.repository);
+    const accessories = await this.#d.manifests.referrers(repo, target.digest, SBOM_ACCESSORY_ARTIFACT_TYPE);
+    const chosen = accessories.find((a) => a.annotations?.['created-by'] === 'Berth') ?? accessories[0];
+    if (format === 'spdx') {
+      // SPDX is made on request from the stored inventory (the accessory holds CycloneDX).
+      const inventory = await this.#repo.getInventory(target.digest, this.layers.analyzerVersion);
+      if (!inventory || !chosen) return undefined;
+      const layers = await this.#layersOf({ digest: target.digest });
+      return buildSpdx(
+        inventory,
+        { repository: target.repository, digest: target.digest, layers: layers.map((l) => l.digest) },
+        { toolVersion: BUILTIN_IDENTITY.version, generatedAt: new Date() },
+      );
+    }
+    if (!chosen) return undefined;
+    const manifest = JSON.parse((await this.#d.blobs.getSmall(chosen.digest)).toString('utf8')) as {
+      layers?: Array<{ digest: string; mediaType: string }>;
+    };
+    const layer = manifest.layers?.find((l) => l.mediaType.includes('json')) ?? manifest.layers?.[0];
+    if (!layer) return undefined;
+    return JSON.parse((await this.#d.blobs.getSmall(layer.digest)).toString('utf8')) as unknown;
   }
 
   // ── scan-on-push ───────────────────────────────────────────────────────────────────────────────
