@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ensureInitialAdmin } from './auth/admin-bootstrap.js';
@@ -26,7 +26,9 @@ import { instanceId } from './jobs/instance-id.js';
 import { MemoryDriver } from './storage/memory-driver.js';
 import type { StorageDriver } from './storage/storage-driver.js';
 import { createExternalScanner } from './scan/adapter/scanner-client.js';
-import { ScanEngine } from './scan/engine/scan-service.js';
+import { BerthAdapter } from './scan/adapter/berth-adapter.js';
+import { createFileImageScanner } from './scan/adapter/file-image-scanner.js';
+import { BUILTIN_IDENTITY, ScanEngine } from './scan/engine/scan-service.js';
 import { advisoryDbFile, openAdvisoryDatabase } from './scan/vulndb/index.js';
 
 /**
@@ -139,6 +141,17 @@ export async function composeApp(
     },
   });
   await scans.register();
+  // Berth's scanner served to Harbors (/api/v1): pulled layers go under the data dir (large, and /tmp may be
+  // memory), per instance, and what a crash of this instance left there is removed at start.
+  const adapterTmp = join(config.dataDir, 'tmp', 'scanner-adapter', await instanceId(config.dataDir));
+  await rm(adapterTmp, { recursive: true, force: true });
+  const scannerAdapter = new BerthAdapter({
+    scanner: createFileImageScanner({ vulndb, identity: BUILTIN_IDENTITY, limits: () => scans.settings() }),
+    vulndb,
+    log: log.child({ module: 'scanner-adapter' }),
+    version: berthVersion(),
+    tempDir: adapterTmp,
+  });
 
   const auth = {
     authenticator,
@@ -153,6 +166,7 @@ export async function composeApp(
     log,
     auth,
     portal: { dir: config.portal.dir },
+    scannerAdapter: { adapter: scannerAdapter, apiKey: config.scanner.adapterApiKey },
     api: {
       meta,
       events,
