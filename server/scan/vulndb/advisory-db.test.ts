@@ -7,7 +7,9 @@ import { EXPECTED_CURRENT, EXPECTED_OLDER, MUST_NOT_MATCH } from '../../../test/
 import { createZip } from '../../../test/fixtures/scan/zip-builder.js';
 import { TempDirs } from '../../../test/helpers/tmp.js';
 import type { ImagePackage, VulnerabilityFinding } from '../scan-contract.js';
+import { parseOsvRecord } from '../advisory/osv-match.js';
 import { advisoryDbFile, openAdvisoryDatabase, type SqliteAdvisoryDatabase } from './advisory-db.js';
+import { migrate, SCHEMA_VERSION } from './schema.js';
 
 const OSV_DIR = new URL('../../../test/fixtures/osv/', import.meta.url).pathname;
 const ADVISORIES = new URL('../../../test/fixtures/advisories/', import.meta.url).pathname;
@@ -514,6 +516,34 @@ describe('the database file', () => {
     }
   });
 
+  it('migrates a file of the first schema (records as plain JSON) and keeps its records', async () => {
+    const dir = await temp.make('vulndb-migrate');
+    const file = advisoryDbFile(dir);
+    await mkdir(join(dir, 'vulndb'));
+    const v1 = new Database(file);
+    migrate(v1, file, 1);
+    const record = parseOsvRecord(
+      JSON.parse(readFileSync(join(OSV_DIR, 'npm-GHSA-35jh-r3h4-6jhm-lodash.json'), 'utf8')),
+    );
+    v1.prepare("INSERT INTO records (id, source, key, modified, hash, json) VALUES (1, 'osv:npm', ?, 0, x'00', ?)").run(
+      record.id,
+      JSON.stringify(record),
+    );
+    v1.exec("INSERT INTO affects VALUES ('npm', 'lodash', 1); INSERT INTO sources VALUES ('osv:npm', 1, 0, NULL);");
+    v1.exec("UPDATE meta SET value = '3' WHERE key = 'version'");
+    v1.close();
+
+    const db = openAdvisoryDatabase({ file });
+    try {
+      expect(await db.status()).toMatchObject({ version: 3, records: 1 });
+      expect((await db.match([pkg('npm', 'lodash', '4.17.20')])).map((f) => [f.id, f.fixVersion])).toEqual([
+        ['CVE-2021-23337', '4.17.21'],
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('is kept in WAL mode with full sync, apart from any other database', async () => {
     const dir = await temp.make('vulndb-file');
     const db = openAdvisoryDatabase({ file: advisoryDbFile(dir) });
@@ -521,7 +551,7 @@ describe('the database file', () => {
     const raw = new Database(join(dir, 'vulndb', 'advisories.db'));
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(raw.pragma('user_version', { simple: true })).toBe(1);
+      expect(raw.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
       // A file from a newer Berth is refused rather than misread.
       raw.pragma('user_version = 99');
     } finally {

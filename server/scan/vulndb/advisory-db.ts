@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { Invalid } from '../../core/errors.js';
 import { matchOsv, normalizePackageName, type OsvRecord } from '../advisory/osv-match.js';
@@ -99,7 +100,7 @@ export class SqliteAdvisoryDatabase implements AdvisoryDatabase {
       lookup: db.prepare<[string, string], RecordRow>(
         'SELECT r.id AS id, r.source AS source FROM affects a JOIN records r ON r.id = a.record WHERE a.ecosystem = ? AND a.name = ?',
       ),
-      json: db.prepare<[number], { json: string }>('SELECT json FROM records WHERE id = ?'),
+      body: db.prepare<[number], { body: Buffer }>('SELECT body FROM records WHERE id = ?'),
     };
   }
 
@@ -206,8 +207,8 @@ export class SqliteAdvisoryDatabase implements AdvisoryDatabase {
         const records = rows.map((row) => {
           let cached = this.cache.get(row.id);
           if (!cached) {
-            const json = this.statements.json.get(row.id)!.json;
-            cached = { record: JSON.parse(json) as OsvRecord, source: row.source };
+            const body = this.statements.body.get(row.id)!.body;
+            cached = { record: JSON.parse(inflateRawSync(body).toString('utf8')) as OsvRecord, source: row.source };
             this.cache.set(row.id, cached);
           }
           return cached;
@@ -351,11 +352,11 @@ class ImportRun implements ImportSink {
       find: db.prepare<[string, string], { id: number; hash: Buffer }>(
         'SELECT id, hash FROM records WHERE source = ? AND key = ?',
       ),
-      insert: db.prepare<[string, string, number | null, Buffer, string]>(
-        'INSERT INTO records (source, key, modified, hash, json) VALUES (?, ?, ?, ?, ?)',
+      insert: db.prepare<[string, string, number | null, Buffer, Buffer]>(
+        'INSERT INTO records (source, key, modified, hash, body) VALUES (?, ?, ?, ?, ?)',
       ),
-      update: db.prepare<[number | null, Buffer, string, number]>(
-        'UPDATE records SET modified = ?, hash = ?, json = ? WHERE id = ?',
+      update: db.prepare<[number | null, Buffer, Buffer, number]>(
+        'UPDATE records SET modified = ?, hash = ?, body = ? WHERE id = ?',
       ),
       clearAffects: db.prepare<[number]>('DELETE FROM affects WHERE record = ?'),
       affects: db.prepare<[string, string, number]>(
@@ -404,12 +405,13 @@ class ImportRun implements ImportSink {
     }
     if (known) {
       id = known.id;
-      this.st.update.run(Number.isNaN(modified) ? null : modified, hash, json, id);
+      this.st.update.run(Number.isNaN(modified) ? null : modified, hash, deflateRawSync(json), id);
       this.st.clearAffects.run(id);
       this.updated++;
     } else {
       id = Number(
-        this.st.insert.run(source, key, Number.isNaN(modified) ? null : modified, hash, json).lastInsertRowid,
+        this.st.insert.run(source, key, Number.isNaN(modified) ? null : modified, hash, deflateRawSync(json))
+          .lastInsertRowid,
       );
       this.added++;
     }
