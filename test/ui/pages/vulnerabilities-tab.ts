@@ -17,9 +17,15 @@ export class VulnerabilitiesTab {
     return this.panel.getByRole('row').filter({ has: this.page.getByRole('link', { name: id, exact: true }) });
   }
 
-  /** The cells of a finding's row, as the user reads them. */
+  /** Searches for a finding by its id (a long report is paged) and returns its row. */
+  async find(id: string): Promise<Locator> {
+    await this.search(id);
+    return this.row(id);
+  }
+
+  /** The cells of a finding's row, as the user reads them (found by searching for its id). */
   async cells(id: string): Promise<string[]> {
-    const row = this.row(id);
+    const row = await this.find(id);
     await expect(row).toHaveCount(1);
     return (await row.getByRole('cell').allInnerTexts()).map((t) => t.trim());
   }
@@ -29,6 +35,6 @@ export class VulnerabilitiesTab {
   }
 
   async search(text: string): Promise<void> {
-    await this.panel.getByRole('searchbox', { name: 'Search id, package or text' }).fill(text);
+    await this.panel.getByLabel('Search id, package or text').fill(text);
   }
 }

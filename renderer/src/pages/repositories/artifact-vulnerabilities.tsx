@@ -358,7 +358,9 @@ export function ArtifactVulnerabilities({
         columns={columns}
         dataSource={shown}
         scroll={{ x: 1100 }}
-        pagination={shown.length > 25 ? { pageSize: 25, showSizeChanger: true, pageSizeOptions: [25, 50, 100] } : false}
+        pagination={
+          shown.length > 50 ? { defaultPageSize: 50, showSizeChanger: true, pageSizeOptions: [50, 100, 200] } : false
+        }
         rowClassName={(v) => (isAllowlisted(v) ? 'berth-allowlisted' : '')}
         onRow={(v) => ({ style: isAllowlisted(v) ? { opacity: 0.6 } : undefined, 'data-finding': v.id }) as object}
         expandable={{ expandedRowRender: (v) => <FindingDetails finding={v} /> }}

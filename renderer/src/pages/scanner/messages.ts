@@ -216,6 +216,7 @@ export const messages = {
       started: 'Started',
       idle: 'Nothing is being scanned right now',
       allScans: 'Every scan and its log is in Jobs',
+      types: { scan_image: 'Image scans', scan_all: 'Scan all', scan_rematch: 'Re-matching', scan_sbom: 'SBOMs' },
     },
     db: {
       title: 'Advisory database',
@@ -504,6 +505,7 @@ export const messages = {
       started: '开始时间',
       idle: '当前没有正在进行的扫描',
       allScans: '所有扫描及其日志见“任务”页面',
+      types: { scan_image: '镜像扫描', scan_all: '全部扫描', scan_rematch: '重新匹配', scan_sbom: 'SBOM 生成' },
     },
     db: {
       title: '漏洞库',

@@ -71,7 +71,7 @@ export function ScanQueueCard() {
         <Typography.Text>{t('queue.pending', { count: pending })}</Typography.Text>
         {scanQueues.map((q) => (
           <Tag key={q.job_type} color={q.paused ? 'warning' : q.count > 0 ? 'blue' : 'default'}>
-            {q.job_type}: {q.count}
+            {t(`queue.types.${q.job_type.replace(/\W/g, '_')}`, { defaultValue: q.job_type })}: {q.count}
             {q.paused ? ` · ${t('queue.paused')}` : ''}
           </Tag>
         ))}
