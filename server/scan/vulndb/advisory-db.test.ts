@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +277,32 @@ describe('Alpine secdb', () => {
       'Alpine:v3.10 CVE-2018-20187 2.9.0-r0',
       'Alpine:v3.10 CVE-2018-9860 2.6.0-r0',
     ]);
+  });
+});
+
+describe('converted feeds re-imported', () => {
+  it('a newer copy of the same tracker and secdb files changes nothing and keeps the version', async () => {
+    const dir = await temp.make('vulndb-feeds-again');
+    const db = openAdvisoryDatabase({ file: advisoryDbFile(dir) });
+    try {
+      await db.importPath(TRACKER_EXCERPT);
+      const first = await db.importPath(SECDB);
+      // Copies have a new modification time, which converted records take as their `modified`.
+      await copyFile(TRACKER_EXCERPT, join(dir, 'tracker.json'));
+      await copyFile(SECDB, join(dir, 'secdb.json'));
+      expect(await db.importPath(join(dir, 'tracker.json'))).toMatchObject({
+        added: 0,
+        updated: 0,
+        unchanged: 4,
+        removed: 0,
+      });
+      const again = await db.importPath(join(dir, 'secdb.json'));
+      expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 9, removed: 0 });
+      expect(again.status.version).toBe(first.status.version);
+      expect(again.status.updatedAt).toEqual(first.status.updatedAt);
+    } finally {
+      await db.close();
+    }
   });
 });
 

@@ -63,7 +63,7 @@ export function openAdvisoryDatabase(options: AdvisoryDatabaseOptions): SqliteAd
     db.close();
     throw err;
   }
-  return new SqliteAdvisoryDatabase(db, options.file, busyTimeoutMs, options.cacheRecords ?? 20_000);
+  return new SqliteAdvisoryDatabase(db, options.file, busyTimeoutMs, options.cacheRecords ?? 5_000);
 }
 
 interface RecordRow {
