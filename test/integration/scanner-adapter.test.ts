@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -7,16 +7,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnonymousSecurity } from '../../server/auth/security-contexts.js';
 import { scannerAdapterRoutes } from '../../server/http/scanner-adapter/adapter-routes.js';
-import { matchOsv, parseOsvRecord, type OsvRecord } from '../../server/scan/advisory/osv-match.js';
 import { BerthAdapter } from '../../server/scan/adapter/berth-adapter.js';
+import { createFileImageScanner } from '../../server/scan/adapter/file-image-scanner.js';
 import { createExternalScanner } from '../../server/scan/adapter/scanner-client.js';
-import { analyzeLayer } from '../../server/scan/layers/analyze-layer.js';
-import { mergeLayers } from '../../server/scan/layers/merge-layers.js';
+import { openAdvisoryDatabase } from '../../server/scan/vulndb/index.js';
 import type {
+  AdvisoryDatabase,
   HarborVulnerabilityReport,
   ImageScanner,
   ScannerRegistration,
-  VulnerabilityFinding,
 } from '../../server/scan/scan-contract.js';
 import {
   allBlobs,
@@ -34,8 +33,8 @@ import { client, startTestServer, type Call } from './oci-client.js';
  * the report through the spec's 302-then-200 polling; then Berth's adapter client drives the same
  * adapter, so both directions of the protocol meet.
  *
- * The scanner behind the adapter is a stand-in built from the layer analyser and `matchOsv` over the
- * OSV fixtures, until the engine's `ImageScanner` is wired into the server.
+ * The scanner behind the adapter is the server's pipeline on pulled files over a real advisory DB
+ * holding the OSV fixtures; the adapter runs on its own port here, with the API key only.
  */
 
 const API_KEY = 'harbor-adapter-key-0123456789';
@@ -62,45 +61,18 @@ const base = buildLayer([
 const app = buildLayer([{ path: 'srv/www/index.html', data: '<h1>hello</h1>\n' }]);
 const image = buildImage({ layers: [base, app] });
 
-/** Layers → findings with the real analyser and matcher; OS packages also match by source name. */
-function standInScanner(records: OsvRecord[], gate: () => Promise<void>): ImageScanner {
+/** The server's pipeline on pulled files, held at a gate so a test can see the scan running. */
+function gatedScanner(vulndb: AdvisoryDatabase, gate: () => Promise<void>): ImageScanner {
+  const inner = createFileImageScanner({
+    vulndb,
+    identity: { name: 'Berth', vendor: 'Berth', version: '0.1.0-test' },
+    limits: async () => ({ memoryMb: 128, maxLayerBytes: 64 * 1024 * 1024 }),
+  });
   return {
-    async identity() {
-      return { name: 'Berth', vendor: 'Berth', version: '0.1.0-test' };
-    },
+    identity: () => inner.identity(),
     async scanLayers(layers, signal) {
       await gate();
-      const analyses = [];
-      for (const layer of layers) analyses.push(await analyzeLayer(createReadStream(layer.path), { signal }));
-      const inventory = mergeLayers(analyses);
-      const findings: VulnerabilityFinding[] = [];
-      for (const pkg of inventory.packages) {
-        for (const record of records) {
-          const match =
-            matchOsv(record, pkg) ??
-            (pkg.sourceName
-              ? matchOsv(record, { ...pkg, name: pkg.sourceName, version: pkg.sourceVersion ?? pkg.version })
-              : null);
-          if (!match) continue;
-          const cve = [record.id, ...record.aliases].find((id) => id.startsWith('CVE-'));
-          findings.push({
-            id: cve ?? record.id,
-            aliases: [record.id, ...record.aliases].filter((id) => id !== (cve ?? record.id)),
-            package: pkg.name,
-            version: pkg.version,
-            fixVersion: match.fixedVersion,
-            severity: 'Unknown',
-            summary: record.summary ?? null,
-            description: record.details ?? null,
-            links: record.references.map((r) => r.url),
-            cweIds: [],
-            ecosystem: pkg.ecosystem,
-            source: 'osv',
-            modified: record.modified,
-          });
-        }
-      }
-      return { os: inventory.os, packages: inventory.packages, findings, incomplete: inventory.incomplete };
+      return inner.scanLayers(layers, signal);
     },
   };
 }
@@ -110,6 +82,8 @@ let adapterApp: FastifyInstance;
 let adapter: BerthAdapter;
 let adapterUrl: string;
 let tempDir: string;
+let adapterTemp: string;
+let vulndb: AdvisoryDatabase;
 let releaseGate: () => void = () => undefined;
 let gate: Promise<void> = Promise.resolve();
 const admin: Call = client(() => berth.url);
@@ -185,23 +159,15 @@ beforeAll(async () => {
   berth = await startTestServer();
   await push('library/web', image, '1.2');
   tempDir = await mkdtemp(join(tmpdir(), 'berth-adapter-it-'));
-  const records = await Promise.all(
-    (await readdir(OSV_DIR)).map(async (f) => parseOsvRecord(JSON.parse(await readFile(new URL(f, OSV_DIR), 'utf8')))),
-  );
+  vulndb = openAdvisoryDatabase({ file: join(tempDir, 'advisories.db') });
+  expect((await vulndb.importPath(fileURLToPath(OSV_DIR))).errors).toEqual([]);
+  adapterTemp = join(tempDir, 'pulls');
   adapter = new BerthAdapter({
-    scanner: standInScanner(records, () => gate),
-    vulndb: {
-      status: async () => ({
-        version: 7,
-        updatedAt: new Date('2024-05-01T08:00:00Z'),
-        newestRecordAt: new Date('2024-04-30T00:00:00Z'),
-        records: records.length,
-        sources: [],
-      }),
-    },
+    scanner: gatedScanner(vulndb, () => gate),
+    vulndb,
     log: pino({ level: 'silent' }),
     version: '0.1.0-test',
-    tempDir,
+    tempDir: adapterTemp,
     refreshAfterSeconds: 1,
   });
   // Berth's HTTP app sets `request.security` in its auth hook; this app only has the API key.
@@ -218,6 +184,7 @@ afterAll(async () => {
   await adapter?.close();
   await adapterApp?.close();
   await berth?.stop();
+  await vulndb?.close();
   if (tempDir) await rm(tempDir, { recursive: true, force: true });
 });
 
@@ -225,6 +192,7 @@ describe("Berth's scanner adapter", () => {
   it('describes itself: capabilities, scanner type and the advisory database date', async () => {
     const res = await adapterCall('/api/v1/metadata');
     expect(res.status).toBe(200);
+    expect((await vulndb.status()).updatedAt).toBeInstanceOf(Date);
     const metadata = (await res.json()) as Record<string, unknown>;
     expect(metadata).toEqual({
       scanner: { name: 'Berth', vendor: 'Berth', version: '0.1.0-test' },
@@ -249,8 +217,8 @@ describe("Berth's scanner adapter", () => {
       ],
       properties: expect.objectContaining({
         'harbor.scanner-adapter/scanner-type': 'os-package-vulnerability',
-        'harbor.scanner-adapter/vulnerability-database-updated-at': '2024-05-01T08:00:00.000Z',
-        'berth.io/vulnerability-database-version': '7',
+        'harbor.scanner-adapter/vulnerability-database-updated-at': (await vulndb.status()).updatedAt?.toISOString(),
+        'berth.io/vulnerability-database-version': String((await vulndb.status()).version),
       }),
     });
   });
@@ -305,7 +273,7 @@ describe("Berth's scanner adapter", () => {
     );
     expect(((await older.json()) as HarborVulnerabilityReport).vulnerabilities).toEqual(report.vulnerabilities);
     // Pulled layers do not outlive the scan.
-    expect(await readdir(tempDir)).toEqual([]);
+    expect(await readdir(adapterTemp)).toEqual([]);
   });
 
   it('fails the scan with the registry refusal when the token does not allow the pull', async () => {
