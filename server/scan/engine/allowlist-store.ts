@@ -1,4 +1,5 @@
 import { Invalid } from '../../core/errors.js';
+import { allowlistInForce } from '../report/harbor-report.js';
 import type { AllowlistStore, CveAllowlist } from '../scan-contract.js';
 import type { ScanRepo } from './scan-repo-types.js';
 
@@ -32,8 +33,7 @@ export class StoredAllowlists implements AllowlistStore {
   async effective(projectId: number): Promise<ReadonlySet<string>> {
     const policy = await this.projectPolicy(projectId);
     const list = policy.reuse_sys_cve_allowlist === 'true' ? await this.system() : await this.project(projectId);
-    if (list.expiresAt !== null && list.expiresAt * 1000 <= Date.now()) return new Set();
-    return new Set(list.items);
+    return allowlistInForce(list, new Date());
   }
 
   async #put(projectId: number, list: Omit<CveAllowlist, 'projectId' | 'id'>): Promise<CveAllowlist> {

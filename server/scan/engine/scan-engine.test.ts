@@ -259,14 +259,21 @@ describe('ScanEngine', () => {
     expect((await ended(h, executionId)).status).toBe('Success');
     const report = await h.engine.report(target(h, 'scan/app', image.digest));
     expect(report?.severity).toBe('Critical');
+    // Most severe first, as the report module orders items.
     expect(report?.vulnerabilities.map((v) => [v.id, v.package, v.version, v.fix_version, v.severity])).toEqual([
-      ['CVE-2021-23337', 'lodash', '4.17.15', '4.17.21', 'High'],
       ['CVE-2021-44906', 'minimist', '1.2.5', '1.2.6', 'Critical'],
+      ['CVE-2021-23337', 'lodash', '4.17.15', '4.17.21', 'High'],
     ]);
     // The findings point at the layer that holds the package.
     expect(report?.vulnerabilities[0]?.layer?.digest).toBe(
       image.json.layers && (image.json.layers as Array<{ digest: string }>)[1]!.digest,
     );
+    // What the portal reads under `vendor_attributes.berth`: where the package was found, its ecosystem.
+    expect(report?.vulnerabilities[0]?.vendor_attributes?.berth).toMatchObject({
+      ecosystem: 'npm',
+      package_path: 'app/node_modules/minimist/package.json',
+      fixed: true,
+    });
     const overview = (await h.engine.overviews([image.digest])).get(image.digest);
     expect(overview).toMatchObject({
       status: 'Success',
@@ -466,8 +473,15 @@ describe('ScanEngine', () => {
     expect(await h.engine.pullRefusal(t)).toMatch(
       /^current image with 2 vulnerabilities cannot be pulled .*"High" or higher.*CVE allowlist\.$/,
     );
-    await h.engine.allowlists.setProject(h.projectId, { expiresAt: null, items: ['CVE-2021-44906'] });
+    // Ids are matched as people type them (case, blanks); the report keeps the item, marked, and its severity drops.
+    await h.engine.allowlists.setProject(h.projectId, { expiresAt: null, items: ['cve-2021-44906'] });
     expect(await h.engine.pullRefusal(t)).toMatch(/^current image with 1 vulnerability cannot/);
+    const marked = await h.engine.report(t);
+    expect(marked?.severity).toBe('High');
+    expect(marked?.vulnerabilities.map((v) => [v.id, v.vendor_attributes?.berth])).toMatchObject([
+      ['CVE-2021-44906', { allowlisted: true }],
+      ['CVE-2021-23337', expect.not.objectContaining({ allowlisted: true })],
+    ]);
     await h.engine.allowlists.setProject(h.projectId, { expiresAt: null, items: ['CVE-2021-44906', 'CVE-2021-23337'] });
     expect(await h.engine.pullRefusal(t)).toBeNull();
     // An expired list allows nothing.

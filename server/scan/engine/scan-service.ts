@@ -30,6 +30,7 @@ import {
   VULNERABILITY_REPORT_MIME,
   type AdvisoryDatabase,
   type ExternalScanner,
+  type HarborVulnerabilityItem,
   type HarborVulnerabilityReport,
   type ImportResult,
   type ScanOverview,
@@ -50,8 +51,14 @@ import { digestOf as sha256 } from '../../core/digest.js';
 import { resolveRepositoryName } from '../../core/names.js';
 import { StoredAllowlists } from './allowlist-store.js';
 import { LayerAnalyzer } from './layer-analyzer.js';
-import { buildReport, countsOf, findingRows, highest, mergeChildReports } from './report-build.js';
-import type { FinishedReport, ReportRow, ScanRepo, StoredInventory } from './scan-repo-types.js';
+import {
+  buildVulnerabilityReport,
+  countSeverities,
+  highestSeverity,
+  markAllowlisted,
+  mergeIndexReports,
+} from '../report/harbor-report.js';
+import type { FindingRow, FinishedReport, ReportRow, ScanRepo, StoredInventory } from './scan-repo-types.js';
 import { BUILTIN_SCANNER_UUID, StoredScannerRegistry } from './scanner-registry.js';
 
 /** Job types: user and push scans; scan-all's (time window); DB re-matches (time window); SBOMs. */
@@ -64,7 +71,7 @@ export const REMATCH_VENDOR = 'SCAN_REMATCH';
 export const SBOM_VENDOR = 'SBOM';
 
 /** Bumped when matching or report assembly changes what a report says for the same inventory. */
-const ENGINE_VERSION = 1;
+const ENGINE_VERSION = 2;
 export const BUILTIN_IDENTITY: ScannerIdentity = {
   name: 'Berth',
   vendor: 'Berth',
@@ -584,11 +591,11 @@ export class ScanEngine implements ScanService {
   ): Promise<FinishedReport> {
     const db = await this.vulndb.status();
     const findings = await this.vulndb.match(inventory.packages);
-    const report = buildReport({
+    const report = buildVulnerabilityReport({
       findings,
       packages: inventory.packages,
-      layerDigests: layers.map((l) => l.digest),
-      artifact: { repository, digest: artifact.digest, mimeType: artifact.mediaType },
+      layers: layers.map((l) => ({ digest: l.digest })),
+      artifact: { repository, digest: artifact.digest, mime_type: artifact.mediaType },
       scanner: identity,
       generatedAt: new Date(),
     });
@@ -610,8 +617,8 @@ export class ScanEngine implements ScanService {
   ): FinishedReport {
     return {
       status: 'Success',
-      severity: highest(report.vulnerabilities),
-      counts: countsOf(report.vulnerabilities),
+      severity: highestSeverity(report.vulnerabilities),
+      counts: countSeverities(report.vulnerabilities),
       report: JSON.stringify(report),
       log: '',
       endTime: new Date(),
@@ -647,7 +654,7 @@ export class ScanEngine implements ScanService {
       generated_at: raw.generated_at ?? new Date().toISOString(),
       artifact: { repository: artifact.repository, digest: artifact.digest, mime_type: artifact.mediaType },
       scanner: raw.scanner ?? identity,
-      severity: highest(items),
+      severity: highestSeverity(items),
       vulnerabilities: items,
     };
     say(`${items.length} vulnerabilities reported by ${report.scanner.name} ${report.scanner.version}`);
@@ -695,15 +702,13 @@ export class ScanEngine implements ScanService {
     if (!pending && index.status === 'Success' && index.dbVersion >= dbVersion) return;
     const artifact = await this.#d.meta.artifacts.getByDigest(repository, digest);
     if (!artifact) return;
-    const merged = mergeChildReports({
-      children: children.map((c) => ({
+    const merged = mergeIndexReports(
+      children.map((c) => ({
         digest: c.digest,
         report: JSON.parse(byDigest.get(c.digest)!.report ?? '{"vulnerabilities":[]}') as HarborVulnerabilityReport,
       })),
-      artifact: { repository, digest, mimeType: artifact.mediaType },
-      scanner: index.scanner,
-      generatedAt: new Date(),
-    });
+      { artifact: { repository, digest, mime_type: artifact.mediaType }, scanner: index.scanner },
+    );
     const first = reports[0]!;
     const result = this.#finished(merged, first.scanner, dbVersion, first.dbUpdatedAt);
     result.log = `merged from ${children.length} children: ${children.map((c) => c.digest).join(', ')}`;
@@ -830,8 +835,7 @@ export class ScanEngine implements ScanService {
     const row = await this.#currentRow(target);
     if (!row?.report) return undefined;
     const report = JSON.parse(row.report) as HarborVulnerabilityReport;
-    const allowed = await this.allowlists.effective(target.projectId);
-    return { ...report, severity: highest(report.vulnerabilities, allowed) };
+    return markAllowlisted(report, await this.allowlists.effective(target.projectId));
   }
 
   async #currentRow(target: ScanTarget): Promise<ReportRow | undefined> {
@@ -915,13 +919,14 @@ export class ScanEngine implements ScanService {
     if (unsuccessful) {
       return `current image with "${unsuccessful.status}" status of vulnerability scanning cannot be pulled ${rule} To continue with pull, please contact your project administrator for help.`;
     }
+    // `effective` holds ids as `allowlistInForce` normalises them (trimmed, upper case).
     const allowed = await this.allowlists.effective(target.projectId);
     const hits = (
       await this.#repo.findingsAtLeast(
         reports.map((r) => r.id),
         SEVERITY_ORDER.indexOf(severity),
       )
-    ).filter((f) => !allowed.has(f.cveId));
+    ).filter((f) => !allowed.has(f.cveId.trim().toUpperCase()));
     if (hits.length === 0) return null;
     return (
       `current image with ${hits.length} ${hits.length > 1 ? 'vulnerabilities' : 'vulnerability'} cannot be pulled ${rule} ` +
@@ -1166,6 +1171,20 @@ export class ScanEngine implements ScanService {
     }
     if (open.length > 0) this.#invalidate();
   }
+}
+
+/** The findings table's rows (security hub, pull policy) from a report's items. */
+function findingRows(items: readonly HarborVulnerabilityItem[]): FindingRow[] {
+  return items.map((item) => ({
+    cveId: item.id,
+    package: item.package,
+    version: item.version,
+    fixVersion: item.fix_version,
+    severity: SEVERITY_ORDER.includes(item.severity) ? item.severity : 'Unknown',
+    cvssScore: item.preferred_cvss?.score_v3 ?? item.preferred_cvss?.score_v2 ?? null,
+    description: item.description ?? '',
+    links: item.links ?? [],
+  }));
 }
 
 /** Harbor's project `severity` metadata (`low`, `medium`, `high`, `critical`, `none`) as a severity; default Low. */
