@@ -511,6 +511,11 @@ describe('imports', () => {
       await expect(db.importPath(join(dir, 'other.json'))).rejects.toThrow(
         /not OSV, Debian tracker or Alpine secdb JSON/,
       );
+      // An object of objects is not taken for an empty tracker (that would remove the tracker's records).
+      await writeFile(join(dir, 'tsconfig.json'), '{"compilerOptions": {"strict": true}}');
+      await expect(db.importPath(join(dir, 'tsconfig.json'))).rejects.toThrow(
+        /compilerOptions: strict has no releases/,
+      );
       expect((await db.status()).version).toBe(0);
     } finally {
       await db.close();

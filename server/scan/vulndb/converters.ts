@@ -57,7 +57,9 @@ export function debianTrackerRecords(
   if (!isObject(entry)) throw new Error(`package ${packageName}: not an object of CVEs`);
   const out: Array<{ key: string; json: Json }> = [];
   for (const [cve, info] of Object.entries(entry)) {
-    if (!isObject(info)) continue;
+    // Every tracker entry has `releases` (possibly `[]`). Requiring it keeps a JSON file of
+    // something else from passing for an empty tracker, which would remove the tracker's records.
+    if (!isObject(info) || !('releases' in info)) throw new Error(`package ${packageName}: ${cve} has no releases`);
     const releases = isObject(info.releases) ? info.releases : {};
     const affected: Json[] = [];
     for (const [codename, release] of Object.entries(releases)) {
