@@ -548,12 +548,18 @@ async function main() {
       const scanAllMs = performance.now() - t0;
       let baseReads = 0;
       let scanned = 0;
+      const topLayerMs = [];
+      const scanMs = [];
       for (const digest of digests) {
         const o = await overview(api, 'fleet', digest);
         if (o?.scan_status !== 'Success') continue;
         scanned++;
         const text = await api.call('GET', `${artifactPath('fleet', digest)}/scan/${o.report_id}/log`);
         baseReads += layerReads(String(text), base.digest);
+        for (const m of String(text).matchAll(/^.*: analysed in (\d+) ms.*$/gm)) {
+          if (!m[0].includes(base.digest.slice(0, 19))) topLayerMs.push(Number(m[1]));
+        }
+        scanMs.push(Date.parse(o.end_time) - Date.parse(o.start_time));
       }
       results.scenarios.scanAll = {
         images: IMAGES,
@@ -562,6 +568,8 @@ async function main() {
         ms: round(scanAllMs),
         msPerImage: round(scanAllMs / IMAGES, 1),
         baseLayerReads: baseReads,
+        topLayerAnalysisMedianMs: median(topLayerMs),
+        reportMedianMs: median(scanMs),
         rssPeakMiB: round(memory.rssPeakMiB),
       };
       log(`scan bench: scan-all ${JSON.stringify(results.scenarios.scanAll)}`);
@@ -597,6 +605,7 @@ async function main() {
   row('process RSS during cold scan', `${s.rssBeforeMiB} → ${s.rssPeakMiB} MiB`, '', true);
   row(`scan-all of ${a.images} images`, `${a.ms} ms, ${a.scanned} scanned`, '', a.scanned === a.images);
   row('  base layer reads', a.baseLayerReads, '1', a.baseLayerReads === 1);
+  row('  per image: report, top layer', `${a.reportMedianMs} ms, ${a.topLayerAnalysisMedianMs} ms (medians)`, '', true);
   console.log(`  load average at start ${results.loadAverage.join(' ')} (2 CPUs); raw: ${path.relative(ROOT, file)}`);
 }
 
