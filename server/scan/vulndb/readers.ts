@@ -212,6 +212,8 @@ async function readOsvZip(path: string, sink: ImportSink, signal: AbortSignal | 
     throw new Invalid('NAME_INVALID', `${path}: damaged zip (${reasonOf(err)})`);
   } finally {
     zip.close();
+    // Also when a stream was left open by an error: the descriptor must not outlive the import.
+    reader.closeNow();
   }
 }
 
