@@ -131,11 +131,13 @@ export async function composeApp(
     log: scanLog,
     externalScanner: (registration) => createExternalScanner(registration, { log: scanLog }),
     // An external adapter pulls the artifact from us with a short-lived token that may only pull it.
+    // `scanner-pull` lets it through the prevent_vul pull policy, as Harbor does: it must read an
+    // artifact that policy refuses because it is not scanned yet.
     registryAccess: async (repository) => {
       const url = config.http.externalUrl ?? serverUrl;
       if (!url) throw new Error('the server address is not known yet; set http.externalUrl');
       const { token } = await tokens.issue('berth-scanner', 'user', [
-        { type: 'repository', name: repository, actions: ['pull'] },
+        { type: 'repository', name: repository, actions: ['pull', 'scanner-pull'] },
       ]);
       return { url, authorization: `Bearer ${token}` };
     },

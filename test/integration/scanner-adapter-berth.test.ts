@@ -147,4 +147,58 @@ describe("Berth's scanner adapter on Berth's port", () => {
       mime_type: older.mediaType,
     });
   });
+
+  it('is used by a project that chose it: the engine calls it, and its pull passes the prevent_vul policy', async () => {
+    const registered = await send(admin, 'POST', '/scanners', {
+      name: 'berth-via-adapter',
+      url: server.url,
+      auth: 'Basic',
+      access_credential: `${robot.name}:${robot.secret}`,
+    });
+    expect(registered.status, registered.body.toString()).toBe(201);
+    const uuid = String(registered.headers.get('location')).split('/').pop()!;
+    const project = await send(admin, 'POST', '/projects', {
+      project_name: 'guarded',
+      public: false,
+      metadata: { prevent_vul: 'true', severity: 'high' },
+    });
+    expect(project.status).toBe(201);
+    const chosen = await send(admin, 'PUT', '/projects/guarded/scanner', { uuid }, { 'x-is-resource-name': 'true' });
+    expect(chosen.status, chosen.body.toString()).toBe(200);
+    await push(
+      client(() => server.url),
+      'guarded/debian',
+      'older',
+      older,
+    );
+    const artifact = `/projects/guarded/repositories/debian/artifacts/${older.digest}`;
+    // Not scanned yet: the policy refuses the image to everyone but a scanner.
+    const refused = await client(() => server.url)('GET', `/v2/guarded/debian/manifests/older`, {
+      headers: { accept: older.mediaType },
+    });
+    expect(refused.status).toBe(412);
+
+    expect((await send(admin, 'POST', `${artifact}/scan`)).status).toBe(202);
+    let overview: Record<string, unknown> | undefined;
+    for (let i = 0; i < 600 && !overview; i++) {
+      const res = await send(admin, 'GET', `${artifact}?with_scan_overview=true`);
+      const o = (parseJson(res).scan_overview as Record<string, Record<string, unknown>> | undefined)?.[REPORT_MIME];
+      if (o && ['Success', 'Error', 'Stopped'].includes(String(o.scan_status))) overview = o;
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(overview?.scan_status).toBe('Success');
+    // The external scanner's report names it, and its findings are the real Debian ones.
+    expect(overview?.scanner).toMatchObject({ name: 'berth-via-adapter' });
+    const additions = await send(admin, 'GET', `${artifact}/additions/vulnerabilities`);
+    const report = parseJson<Record<string, HarborVulnerabilityReport>>(additions)[REPORT_MIME]!;
+    expect(report.vulnerabilities.map((v) => `${v.package} ${v.version} ${v.id}`).sort()).toEqual(
+      EXPECTED_OLDER.map((f) => `${f.package} ${f.version} ${f.id}`).sort(),
+    );
+    // Scanned and High: still refused, now because of what the scan found.
+    const stillRefused = await client(() => server.url)('GET', `/v2/guarded/debian/manifests/older`, {
+      headers: { accept: older.mediaType },
+    });
+    expect(stillRefused.status).toBe(412);
+    expect(stillRefused.body.toString()).toContain('PROJECTPOLICYVIOLATION');
+  }, 120_000);
 });
