@@ -230,6 +230,21 @@ export interface ScanOverview {
   dbUpdatedAt: Date | null;
 }
 
+/**
+ * Harbor's `SBOMOverview` of one artifact: its newest SBOM generation and the SBOM accessory it made
+ * (an accessory copied or pushed without a run is reported as a finished one).
+ */
+export interface SbomOverview {
+  reportId: string;
+  status: ScanStatus;
+  startTime: Date;
+  endTime: Date | null;
+  /** The SBOM accessory's manifest digest; null until a run has made one (or when it was deleted). */
+  sbomDigest: string | null;
+  /** Null for an accessory Berth did not make. */
+  scanner: ScannerIdentity | null;
+}
+
 /** The resource limits and timing of the built-in scanner; editable through the API and the GUI. */
 export interface ScannerSettings {
   /** Scan tasks (worker threads) running at once. */
@@ -267,6 +282,11 @@ export interface ScanService {
   stopScan(target: ScanTarget, scanType: 'vulnerability' | 'sbom'): Promise<boolean>;
   /** Overviews of many artifacts at once (by artifact digest), for listings: column reads only. */
   overviews(digests: readonly string[]): Promise<Map<string, ScanOverview>>;
+  /**
+   * SBOM overviews of many artifacts of one repository at once (by digest), for listings: one query.
+   * Scoped to the repository because an SBOM accessory, unlike a report, belongs to one repository.
+   */
+  sbomOverviews(repository: string, digests: readonly string[]): Promise<Map<string, SbomOverview>>;
   /** The artifact's report with the project's allowlist applied in the counts it states; undefined before a scan. */
   report(target: ScanTarget): Promise<HarborVulnerabilityReport | undefined>;
   /** The log of the scan that made report `reportId`. */

@@ -133,6 +133,36 @@ describe('scanning over the Harbor API', () => {
     expectMatchesSwagger('getReportLog', 404, parseJson(missing));
   });
 
+  it('generates an SBOM through POST .../scan: the sbom_overview names the accessory it made', async () => {
+    expect(parseJson(await send(guest, 'GET', `${ART}/current?with_sbom_overview=true`)).sbom_overview).toBeUndefined();
+    const started = await send(maintainer, 'POST', `${ART}/current/scan`, { scan_type: 'sbom' });
+    expect(started.status, started.body.toString()).toBe(202);
+    let artifact: Json = {};
+    for (let i = 0; i < 600; i++) {
+      artifact = parseJson(await send(guest, 'GET', `${ART}/current?with_sbom_overview=true&with_accessory=true`));
+      const status = (artifact.sbom_overview as Json | undefined)?.scan_status;
+      if (status !== undefined && status !== 'Pending' && status !== 'Running') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expectMatchesSwagger('getArtifact', 200, artifact);
+    const overview = artifact.sbom_overview as Json;
+    expect(overview).toMatchObject({ scan_status: 'Success', scanner: { name: 'Berth', vendor: 'Berth' } });
+    expect(overview.sbom_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(Date.parse(String(overview.end_time))).toBeGreaterThanOrEqual(Date.parse(String(overview.start_time)));
+    const accessories = artifact.accessories as Json[];
+    expect(accessories.map((a) => [a.type, a.digest])).toEqual([['harbor.sbom', overview.sbom_digest]]);
+    // The listing asks once for the page: only the artifact with an SBOM carries an overview.
+    const list = parseJson<Json[]>(await send(guest, 'GET', `${ART}?with_sbom_overview=true`));
+    const byDigest = new Map(list.map((a) => [a.digest, a.sbom_overview as Json | undefined]));
+    expect(byDigest.get(images.current.digest)?.sbom_digest).toBe(overview.sbom_digest);
+    expect(byDigest.get(images.older.digest)).toBeUndefined();
+    // Without the flag, no overview; the SBOM itself is downloadable.
+    expect(parseJson(await send(guest, 'GET', `${ART}/current`)).sbom_overview).toBeUndefined();
+    const sbom = await send(guest, 'GET', `${ART}/current/additions/sbom`);
+    expect(sbom.status).toBe(200);
+    expect(parseJson(sbom).bomFormat).toBe('CycloneDX');
+  });
+
   it('prevent_vul refuses the pull over /v2/ (412 PROJECTPOLICYVIOLATION) until the CVEs are allowlisted', async () => {
     const set = await send(admin, 'PUT', '/projects/sec', { metadata: { prevent_vul: 'true', severity: 'high' } });
     expect(set.status).toBe(200);

@@ -6,14 +6,14 @@ import { harborTime, harborTimeOrZero } from './json-shape.js';
 import { API_PREFIX } from './api-plugin.js';
 import { toLabelJson, type LabelJson } from './label-json.js';
 import { encodeRepositoryPath } from './repository-json.js';
-import type { NativeReportSummaryJson } from './scan-json.js';
+import type { NativeReportSummaryJson, SbomOverviewJson } from './scan-json.js';
 
 /**
  * Harbor's `Artifact`, `Tag`, `Reference` and `Accessory` JSON, assembled from the metadata and the
  * facts `ArtifactFacts` derives from manifests. A tag's `immutable` reflects the project's immutable
  * tag rules, whether or not the client asked `with_immutable_status` (Harbor then says false, which
- * would be untrue); `icon` is empty (no icon service); `scan_overview` is added by the routes
- * (`attachScanOverviews`), `sbom_overview` is not written.
+ * would be untrue); `icon` is empty (no icon service); `scan_overview` and `sbom_overview` are added
+ * by the routes (`attachScanOverviews`, `attachSbomOverviews`).
  */
 
 export interface TagJson {
@@ -83,6 +83,8 @@ export interface ArtifactJson {
   accessories?: AccessoryJson[];
   /** With `with_scan_overview`: the report summary by report mime type (`scan-json.ts`). */
   scan_overview?: Record<string, NativeReportSummaryJson>;
+  /** With `with_sbom_overview`: the newest SBOM generation and its accessory (`scan-json.ts`). */
+  sbom_overview?: SbomOverviewJson;
 }
 
 export interface PresentOptions {

@@ -25,7 +25,7 @@ import { pagingHeaders } from './paging.js';
 import { artifactLabelRoutes } from './label-routes.js';
 import { openRepository, projectNamed, type RepositoryParams } from './repository-routes.js';
 import { tagRoutes } from './tag-routes.js';
-import { attachScanOverviews } from './scan-json.js';
+import { attachSbomOverviews, attachScanOverviews } from './scan-json.js';
 
 /**
  * Artifacts: listArtifacts, getArtifact, deleteArtifact and CopyArtifact under
@@ -57,6 +57,7 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
     reply.headers(pagingHeaders(req.url, page.total, list));
     const items = await ctx.presenter.present(target.project, page.items, options);
     if (options.withScanOverview) await attachScanOverviews(items, deps.scans, req.headers['x-accept-vulnerabilities']);
+    if (options.withSbomOverview) await attachSbomOverviews(items, deps.scans, target.name.name);
     return items;
   });
 
@@ -65,6 +66,7 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
     const { project, artifact } = await openArtifact(req, ctx, req.params, 'artifact', 'read');
     const items = await ctx.presenter.present(project, [artifact], options);
     if (options.withScanOverview) await attachScanOverviews(items, deps.scans, req.headers['x-accept-vulnerabilities']);
+    if (options.withSbomOverview) await attachSbomOverviews(items, deps.scans, artifact.repository);
     return items[0];
   });
 
@@ -101,9 +103,9 @@ export const artifactRoutes: ApiRouteModule = (app, deps) => {
   artifactLabelRoutes(app, ctx);
 };
 
-function presentOptions(query: unknown): PresentOptions & { withScanOverview: boolean } {
-  // Accepted and validated for Harbor's clients; signatures, immutability and SBOM overviews come later.
-  for (const flag of ['with_signature', 'with_immutable_status', 'with_sbom_overview', 'with_inherited_accessory']) {
+function presentOptions(query: unknown): PresentOptions & { withScanOverview: boolean; withSbomOverview: boolean } {
+  // Accepted and validated for Harbor's clients; signatures and immutability come later.
+  for (const flag of ['with_signature', 'with_immutable_status', 'with_inherited_accessory']) {
     queryBool(query, flag, false);
   }
   return {
@@ -111,6 +113,7 @@ function presentOptions(query: unknown): PresentOptions & { withScanOverview: bo
     withLabel: queryBool(query, 'with_label', DEFAULT_OPTIONS.withLabel),
     withAccessory: queryBool(query, 'with_accessory', DEFAULT_OPTIONS.withAccessory),
     withScanOverview: queryBool(query, 'with_scan_overview', false),
+    withSbomOverview: queryBool(query, 'with_sbom_overview', false),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   type CveAllowlist,
   type ImportResult,
   type AdvisoryDbStatus,
+  type SbomOverview,
   type ScanOverview,
   type ScanService,
   type ScannerRegistration,
@@ -107,6 +108,31 @@ export function toNativeReportSummary(overview: ScanOverview): NativeReportSumma
 /** Harbor's `ScanOverview`: the summary keyed by the report's mime type. */
 export function toScanOverviewJson(overview: ScanOverview): Record<string, NativeReportSummaryJson> {
   return { [VULNERABILITY_REPORT_MIME]: toNativeReportSummary(overview) };
+}
+
+/** Harbor's `SBOMOverview`. */
+export interface SbomOverviewJson {
+  start_time: string;
+  end_time: string;
+  scan_status: string;
+  sbom_digest?: string;
+  report_id: string;
+  duration: number;
+  scanner?: { name: string; vendor: string; version: string };
+}
+
+export function toSbomOverviewJson(overview: SbomOverview): SbomOverviewJson {
+  const end = overview.endTime;
+  const json: SbomOverviewJson = {
+    start_time: harborTime(overview.startTime),
+    end_time: harborTimeOrZero(end),
+    scan_status: overview.status,
+    report_id: overview.reportId,
+    duration: end ? Math.max(0, Math.round((end.getTime() - overview.startTime.getTime()) / 1000)) : 0,
+  };
+  if (overview.sbomDigest) json.sbom_digest = overview.sbomDigest;
+  if (overview.scanner) json.scanner = { ...overview.scanner };
+  return json;
 }
 
 /** Harbor's `ScannerRegistration`. The credential is never returned (Harbor's GET no longer does). */
@@ -285,5 +311,22 @@ export async function attachScanOverviews(
   for (const artifact of artifacts) {
     const overview = overviews.get(artifact.digest);
     if (overview) artifact.scan_overview = toScanOverviewJson(overview);
+  }
+}
+
+/**
+ * Adds `sbom_overview` to artifacts of one repository that have an SBOM run or accessory, with one
+ * `sbomOverviews` call for the whole page.
+ */
+export async function attachSbomOverviews(
+  artifacts: { digest: string; sbom_overview?: SbomOverviewJson }[],
+  scans: ScanService | undefined,
+  repository: string,
+): Promise<void> {
+  if (!scans || artifacts.length === 0) return;
+  const overviews = await scans.sbomOverviews(repository, [...new Set(artifacts.map((a) => a.digest))]);
+  for (const artifact of artifacts) {
+    const overview = overviews.get(artifact.digest);
+    if (overview) artifact.sbom_overview = toSbomOverviewJson(overview);
   }
 }

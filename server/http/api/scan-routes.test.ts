@@ -13,6 +13,7 @@ import {
   SCAN_ALL_VENDOR_TYPE,
   VULNERABILITY_REPORT_MIME,
   type CveAllowlist,
+  type SbomOverview,
   type ScanOverview,
   type ScanService,
   type ScanTarget,
@@ -31,7 +32,7 @@ import type { ApiDeps } from './api-deps.js';
 import { buildApiPlugin } from './api-plugin.js';
 import { cveAllowlistRoutes } from './cve-allowlist-routes.js';
 import { scanAllRoutes } from './scan-all-routes.js';
-import { attachScanOverviews } from './scan-json.js';
+import { attachSbomOverviews, attachScanOverviews } from './scan-json.js';
 import { scanRoutes } from './scan-routes.js';
 import { scannerRoutes } from './scanner-routes.js';
 import { securityHubRoutes } from './security-hub-routes.js';
@@ -49,6 +50,7 @@ const apps: FastifyInstance[] = [];
 const T0 = new Date('2026-01-01T00:00:00Z');
 const T1 = new Date('2026-01-01T00:00:07Z');
 const DIGEST = `sha256:${'a'.repeat(64)}`;
+const SBOM = `sha256:${'5'.repeat(64)}`;
 
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()));
@@ -106,6 +108,10 @@ function overview(status: ScanOverview['status'] = 'Success'): ScanOverview {
     dbVersion: 4,
     dbUpdatedAt: T0,
   };
+}
+
+function sbomOverview(): SbomOverview {
+  return { reportId: '12', status: 'Success', startTime: T0, endTime: T1, sbomDigest: SBOM, scanner: BUILTIN_ID };
 }
 
 /** Just enough of a scan service to answer the routes, recording what it is asked. */
@@ -224,6 +230,10 @@ class FakeScans {
       overviews: async (digests) => {
         this.calls.push(`overviews ${digests.length}`);
         return new Map(digests.filter((d) => d === DIGEST).map((d) => [d, overview()]));
+      },
+      sbomOverviews: async (repository, digests) => {
+        this.calls.push(`sbomOverviews ${repository} ${digests.length}`);
+        return new Map(digests.filter((d) => d === DIGEST).map((d) => [d, sbomOverview()]));
       },
       report: async () => undefined,
       reportLog: async (_t, id) => (id === 'r-1' ? 'scanning layer 1\n' : undefined),
@@ -521,6 +531,26 @@ describe('scan overviews', () => {
       'application/vnd.scanner.adapter.vuln.report.harbor+json; version=1.0, application/vnd.security.vulnerability.report;version=1.1',
     );
     expect(Object.keys(one[0].scan_overview)).toEqual([VULNERABILITY_REPORT_MIME]);
+  });
+});
+
+describe('SBOM overviews', () => {
+  it("adds Harbor's SBOMOverview, asking once for the page of one repository", async () => {
+    const { fake } = await setup();
+    const items: Json[] = [{ digest: DIGEST }, { digest: `sha256:${'b'.repeat(64)}` }, { digest: DIGEST }];
+    await attachSbomOverviews(items, fake.service(), 'lib/app');
+    expect(fake.calls).toEqual(['sbomOverviews lib/app 2']);
+    expectMatchesDefinition('SBOMOverview', items[0].sbom_overview);
+    expect(items[0].sbom_overview).toEqual({
+      start_time: '2026-01-01T00:00:00.000Z',
+      end_time: '2026-01-01T00:00:07.000Z',
+      scan_status: 'Success',
+      sbom_digest: SBOM,
+      report_id: '12',
+      duration: 7,
+      scanner: BUILTIN_ID,
+    });
+    expect(items[1].sbom_overview).toBeUndefined();
   });
 });
 

@@ -18,6 +18,7 @@ import type {
   FinishedReport,
   NewReport,
   ReportRow,
+  SbomRunRow,
   ScanRepo,
   StoredInventory,
 } from '../../scan/engine/scan-repo-types.js';
@@ -131,6 +132,63 @@ export class SqliteScanRepo implements ScanRepo {
       'select * from scan_reports where digest in (select value from json_each(?))',
       JSON.stringify(digests),
     ).map(toReport);
+  }
+
+  async sbomRunsOf(
+    repository: string,
+    digests: readonly string[],
+    kinds: { vendorType: string; artifactType: string },
+  ): Promise<SbomRunRow[]> {
+    if (digests.length === 0) return [];
+    // Both lookups are per artifact on an index: executions (vendor_type, vendor_id, id) and
+    // artifacts (repository_id, subject_digest).
+    const rows = this.#all<{
+      digest: string;
+      execution_id: number | null;
+      status: string | null;
+      start_time: number | null;
+      end_time: number | null;
+      accessory_digest: string | null;
+      accessory_time: number | null;
+      created_by: string | null;
+    }>(
+      `with page as (
+         select a.id, a.digest, a.repository_id from artifacts a join repositories r on r.id = a.repository_id
+         where r.name = ? and a.digest in (select value from json_each(?))
+       )
+       select p.digest, e.id as execution_id, e.status, e.start_time, e.end_time,
+         s.digest as accessory_digest, s.push_time as accessory_time,
+         json_extract(s.annotations, '$."created-by"') as created_by
+       from page p
+       left join executions e on e.id = (
+         select max(x.id) from executions x where x.vendor_type = ? and x.vendor_id = p.id)
+       left join artifacts s on s.id = (
+         select y.id from artifacts y
+         where y.repository_id = p.repository_id and y.subject_digest = p.digest and y.artifact_type = ?
+         order by coalesce(json_extract(y.annotations, '$."created-by"') = 'Berth', 0) desc, y.push_time desc, y.id desc
+         limit 1)
+       where e.id is not null or s.id is not null`,
+      repository,
+      JSON.stringify(digests),
+      kinds.vendorType,
+      kinds.artifactType,
+    );
+    return rows.map((r) => ({
+      digest: r.digest,
+      execution:
+        r.execution_id === null
+          ? null
+          : {
+              id: r.execution_id,
+              status: r.status as ScanStatus,
+              startTime: new Date(r.start_time!),
+              endTime: r.end_time === null ? null : new Date(r.end_time),
+            },
+      accessory:
+        r.accessory_digest === null
+          ? null
+          : { digest: r.accessory_digest, pushTime: new Date(r.accessory_time!), createdBy: r.created_by },
+    }));
   }
 
   async beginReport(input: NewReport): Promise<string> {

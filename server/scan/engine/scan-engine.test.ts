@@ -562,12 +562,29 @@ describe('ScanEngine', () => {
     await push(h, 'scan/sbom', 'v1', image);
     const t = target(h, 'scan/sbom', image.digest);
     expect(await h.engine.sbom(t, 'cyclonedx')).toBeUndefined();
+    expect((await h.engine.sbomOverviews('scan/sbom', [image.digest])).size).toBe(0);
     const first = await h.engine.requestScan(t, { scanType: 'sbom', trigger: 'MANUAL' });
     expect((await ended(h, first.executionId)).status).toBe('Success');
     const repo = resolveRepositoryName('scan/sbom');
     const referrers = await h.manifests.referrers(repo, image.digest, 'application/vnd.goharbor.harbor.sbom.v1');
     expect(referrers).toHaveLength(1);
     expect(referrers[0]?.annotations?.['created-by']).toBe('Berth');
+    // The overview names the run and the accessory it made; the same image elsewhere has neither.
+    await push(h, 'scan/sbom-copy', 'v1', image);
+    const overviews = await h.engine.sbomOverviews('scan/sbom', [image.digest, `sha256:${'0'.repeat(64)}`]);
+    expect([...overviews.keys()]).toEqual([image.digest]);
+    expect(overviews.get(image.digest)).toMatchObject({
+      reportId: String(first.executionId),
+      status: 'Success',
+      sbomDigest: referrers[0]!.digest,
+      scanner: { name: 'Berth', vendor: 'Berth' },
+    });
+    expect(overviews.get(image.digest)!.endTime!.getTime()).toBeGreaterThanOrEqual(
+      overviews.get(image.digest)!.startTime.getTime(),
+    );
+    expect((await h.engine.sbomOverviews('scan/sbom-copy', [image.digest])).size).toBe(0);
+    // An SBOM is not a vulnerability report.
+    expect((await h.engine.overviews([image.digest])).size).toBe(0);
     const bom = (await h.engine.sbom(t, 'cyclonedx')) as {
       bomFormat: string;
       components: Array<{ name: string; version: string }>;
@@ -582,6 +599,10 @@ describe('ScanEngine', () => {
     const after = await h.manifests.referrers(repo, image.digest, 'application/vnd.goharbor.harbor.sbom.v1');
     expect(after).toHaveLength(1);
     expect(after[0]?.digest).not.toBe(referrers[0]?.digest);
+    expect((await h.engine.sbomOverviews('scan/sbom', [image.digest])).get(image.digest)).toMatchObject({
+      reportId: String(second.executionId),
+      sbomDigest: after[0]!.digest,
+    });
   });
 
   it('deleting the artifact removes its report', async () => {

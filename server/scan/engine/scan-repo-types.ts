@@ -62,6 +62,17 @@ export interface ScanRepo {
   /** Findings of a report at or above a severity rank (the pull policy). */
   findingsAtLeast(reportIds: readonly string[], minRank: number): Promise<Array<{ reportId: string; cveId: string }>>;
 
+  /**
+   * For these digests in `repository`: the newest execution of `kinds.vendorType` whose vendor id is
+   * the artifact's id, and the newest accessory of `kinds.artifactType` (a Berth-made one first).
+   * Digests with neither are left out. One statement.
+   */
+  sbomRunsOf(
+    repository: string,
+    digests: readonly string[],
+    kinds: { vendorType: string; artifactType: string },
+  ): Promise<SbomRunRow[]>;
+
   /** Artifacts in id order after `afterId`, with project and whether an index in their repository lists them. */
   artifactsAfter(afterId: number, limit: number): Promise<ArtifactRef[]>;
   /** Digests of an index's children in its repository. */
@@ -165,4 +176,10 @@ export interface ArtifactRef {
   configMediaType?: string | null;
   /** An index in the same repository lists it (its index's scan covers it). */
   isChild: boolean;
+}
+
+export interface SbomRunRow {
+  digest: string;
+  execution: { id: number; status: ScanStatus; startTime: Date; endTime: Date | null } | null;
+  accessory: { digest: string; pushTime: Date; createdBy: string | null } | null;
 }

@@ -33,6 +33,7 @@ import {
   type HarborVulnerabilityItem,
   type HarborVulnerabilityReport,
   type ImportResult,
+  type SbomOverview,
   type ScanOverview,
   type ScanService,
   type ScanTarget,
@@ -827,6 +828,37 @@ export class ScanEngine implements ScanService {
         dbVersion: r.dbVersion,
         dbUpdatedAt: r.dbUpdatedAt,
       });
+    }
+    return out;
+  }
+
+  async sbomOverviews(repository: string, digests: readonly string[]): Promise<Map<string, SbomOverview>> {
+    const out = new Map<string, SbomOverview>();
+    const rows = await this.#repo.sbomRunsOf(repository, [...new Set(digests)], {
+      vendorType: SBOM_VENDOR,
+      artifactType: SBOM_ACCESSORY_ARTIFACT_TYPE,
+    });
+    for (const { digest, execution, accessory } of rows) {
+      if (execution) {
+        out.set(digest, {
+          reportId: String(execution.id),
+          status: execution.status,
+          startTime: execution.startTime,
+          endTime: execution.endTime,
+          // A run in progress or failed has not made the accessory an older run may have left.
+          sbomDigest: execution.status === 'Success' ? (accessory?.digest ?? null) : null,
+          scanner: BUILTIN_IDENTITY,
+        });
+      } else if (accessory) {
+        out.set(digest, {
+          reportId: '',
+          status: 'Success',
+          startTime: accessory.pushTime,
+          endTime: accessory.pushTime,
+          sbomDigest: accessory.digest,
+          scanner: accessory.createdBy === 'Berth' ? BUILTIN_IDENTITY : null,
+        });
+      }
     }
     return out;
   }
