@@ -1,14 +1,16 @@
 import { DownloadOutlined, FileSearchOutlined, ReloadOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Empty, Flex, Input, Progress, Skeleton, Table, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../../api/client';
+import { ApiError, api } from '../../api/client';
+import type { Execution } from '../../api/types';
 import { ErrorAlert } from '../../components/error-alert';
 import { shortDigest } from '../../components/format';
 import { TimeText } from '../../components/time-text';
 import { sbomUrl, useSbom, useScanActions } from '../scanner/scan-api';
 import { cycloneDxPackages, purlType, scanActive, scanState, type SbomPackage } from '../scanner/scan-logic';
-import type { ScannedArtifact } from '../scanner/scan-types';
+import type { ScanStatus, ScannedArtifact } from '../scanner/scan-types';
 
 /**
  * The artifact's SBOM (kept as an accessory): its packages from the CycloneDX document, downloads in
@@ -27,7 +29,21 @@ export function ArtifactSbom({
 }) {
   const { t } = useTranslation('scanner');
   const overview = artifact.sbom_overview ?? undefined;
-  const state = scanState(overview?.scan_status ? { report_id: '', scan_status: overview.scan_status } : undefined);
+  // Without Harbor's sbom_overview, the artifact's latest SBOM run says whether one is being made or failed.
+  const lastRun = useQuery({
+    queryKey: ['executions', 'sbom', artifact.id],
+    queryFn: async ({ signal }) =>
+      (
+        await api.list<Execution>(
+          'executions',
+          { q: `vendor_type=SBOM,vendor_id=${artifact.id}`, page_size: 1 },
+          signal,
+        )
+      ).data[0],
+    enabled: !overview?.scan_status,
+  });
+  const status = overview?.scan_status ?? lastRun.data?.status;
+  const state = scanState(status ? { report_id: '', scan_status: status as ScanStatus } : undefined);
   const active = scanActive(state);
   const sbom = useSbom(projectName, repository, artifact.digest, !active);
   const { scan } = useScanActions(projectName, repository);
@@ -77,7 +93,9 @@ export function ArtifactSbom({
         >
           {generate}
         </Empty>
-        {scan.isSuccess && <Alert type="info" showIcon title={t('sbom.requested')} style={{ marginTop: 8 }} />}
+        {scan.isSuccess && state !== 'error' && (
+          <Alert type="info" showIcon title={t('sbom.requested')} style={{ marginTop: 8 }} />
+        )}
       </>
     );
   }

@@ -322,57 +322,68 @@ export function ArtifactVulnerabilities({
       {dbAge !== undefined && dbAge > STALE_DB_SECONDS && (
         <Alert type="warning" showIcon title={t('vulns.staleDb', { age: formatRelative(dbUpdated, i18n.language) })} />
       )}
-      <Flex gap={12} wrap align="center">
-        <Input.Search
-          allowClear
-          placeholder={t('vulns.search')}
-          aria-label={t('vulns.search')}
-          onChange={(e) => setSearch(e.target.value)}
-          style={{ width: 280 }}
-        />
-        <Select<Severity[]>
-          mode="multiple"
-          allowClear
-          placeholder={t('vulns.allSeverities')}
-          aria-label={t('vulns.filterSeverity')}
-          value={severities}
-          onChange={setSeverities}
-          style={{ minWidth: 220 }}
-          options={SEVERITIES_DESC.map((s) => ({ value: s, label: t(`severity.${s}`) }))}
-        />
-        <Checkbox checked={fixableOnly} onChange={(e) => setFixableOnly(e.target.checked)}>
-          {t('vulns.fixableOnly')}
-        </Checkbox>
-        <Flex gap={6} align="center" style={{ marginInlineStart: 'auto' }}>
-          <Typography.Text type="secondary">{t('vulns.sortBy')}</Typography.Text>
-          <Segmented<FindingSort>
-            value={sort}
-            onChange={setSort}
-            options={(['severity', 'cvss', 'package'] as const).map((s) => ({ value: s, label: t(`vulns.sort.${s}`) }))}
-          />
-        </Flex>
-      </Flex>
-      <Table<VulnerabilityItem>
-        rowKey={(v) => `${v.id}|${v.package}|${v.version}|${v.vendor_attributes?.berth?.package_path ?? ''}`}
-        size="middle"
-        columns={columns}
-        dataSource={shown}
-        scroll={{ x: 1100 }}
-        pagination={
-          shown.length > 50 ? { defaultPageSize: 50, showSizeChanger: true, pageSizeOptions: [50, 100, 200] } : false
-        }
-        rowClassName={(v) => (isAllowlisted(v) ? 'berth-allowlisted' : '')}
-        onRow={(v) => ({ style: isAllowlisted(v) ? { opacity: 0.6 } : undefined, 'data-finding': v.id }) as object}
-        expandable={{ expandedRowRender: (v) => <FindingDetails finding={v} /> }}
-        locale={{
-          emptyText: (
-            <Empty
-              image={Empty.PRESENTED_IMAGE_SIMPLE}
-              description={items.length === 0 ? t('vulns.noFindings') : t('vulns.noMatch')}
+      {counts.total === 0 ? (
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('vulns.noFindings')} />
+      ) : (
+        <>
+          <Flex gap={12} wrap align="center">
+            <Input.Search
+              allowClear
+              placeholder={t('vulns.search')}
+              aria-label={t('vulns.search')}
+              onChange={(e) => setSearch(e.target.value)}
+              style={{ width: 280 }}
             />
-          ),
-        }}
-      />
+            <Select<Severity[]>
+              mode="multiple"
+              allowClear
+              placeholder={t('vulns.allSeverities')}
+              aria-label={t('vulns.filterSeverity')}
+              value={severities}
+              onChange={setSeverities}
+              style={{ minWidth: 220 }}
+              options={SEVERITIES_DESC.map((s) => ({ value: s, label: t(`severity.${s}`) }))}
+            />
+            <Checkbox checked={fixableOnly} onChange={(e) => setFixableOnly(e.target.checked)}>
+              {t('vulns.fixableOnly')}
+            </Checkbox>
+            <Flex gap={6} align="center" style={{ marginInlineStart: 'auto' }}>
+              <Typography.Text type="secondary">{t('vulns.sortBy')}</Typography.Text>
+              <Segmented<FindingSort>
+                value={sort}
+                onChange={setSort}
+                options={(['severity', 'cvss', 'package'] as const).map((s) => ({
+                  value: s,
+                  label: t(`vulns.sort.${s}`),
+                }))}
+              />
+            </Flex>
+          </Flex>
+          <Table<VulnerabilityItem>
+            rowKey={(v) => `${v.id}|${v.package}|${v.version}|${v.vendor_attributes?.berth?.package_path ?? ''}`}
+            size="middle"
+            columns={columns}
+            dataSource={shown}
+            scroll={{ x: 1100 }}
+            pagination={
+              shown.length > 50
+                ? { defaultPageSize: 50, showSizeChanger: true, pageSizeOptions: [50, 100, 200] }
+                : false
+            }
+            rowClassName={(v) => (isAllowlisted(v) ? 'berth-allowlisted' : '')}
+            onRow={(v) => ({ style: isAllowlisted(v) ? { opacity: 0.6 } : undefined, 'data-finding': v.id }) as object}
+            expandable={{ expandedRowRender: (v) => <FindingDetails finding={v} /> }}
+            locale={{
+              emptyText: (
+                <Empty
+                  image={Empty.PRESENTED_IMAGE_SIMPLE}
+                  description={items.length === 0 ? t('vulns.noFindings') : t('vulns.noMatch')}
+                />
+              ),
+            }}
+          />
+        </>
+      )}
     </Flex>
   );
 }
