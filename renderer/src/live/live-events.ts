@@ -94,6 +94,8 @@ export function startLiveEvents(queryClient: QueryClient): () => void {
     if (SCAN_VENDORS.has(execution.vendor_type)) invalidate(SCAN_KEYS);
     else if (execution.vendor_type === 'SCAN_ALL' && (!known || execution.end_time))
       invalidate([...SCAN_KEYS, 'scan-all']);
+    // A scheduled advisory download changes the database's status (and, re-matched, the reports).
+    else if (execution.vendor_type === 'SCANNER_DB_UPDATE' && execution.end_time) invalidate([...SCAN_KEYS, 'vulndb']);
   });
   listen('task', (task) => {
     const known = replaceInLists<Task>(queryClient, ['tasks', task.execution_id], task);
