@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { Conflict, Invalid, NotFound } from '../../core/errors.js';
+import { Invalid, NotFound } from '../../core/errors.js';
 import type { EventBus } from '../../core/events.js';
 import { MediaTypes } from '../../core/media-types.js';
+import { resolveRepositoryName } from '../../core/names.js';
 import {
   PermanentTaskError,
   type Execution,
@@ -15,13 +16,20 @@ import {
   type NewTask,
   type TaskContext,
 } from '../../jobs/job-types.js';
-import { parseTimeWindow } from '../../jobs/schedule-time.js';
 import type { Artifact, MetaStore } from '../../meta/meta-store.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
 import type { LayerAnalysis } from '../layers/layer-types.js';
 import { mergeLayers } from '../layers/merge-layers.js';
+import {
+  buildVulnerabilityReport,
+  countSeverities,
+  highestSeverity,
+  markAllowlisted,
+  mergeIndexReports,
+} from '../report/harbor-report.js';
+import { buildCycloneDx, buildSpdx } from '../report/sbom.js';
 import {
   SCAN_ALL_SCHEDULE_CALLBACK,
   SCAN_ALL_VENDOR_TYPE,
@@ -42,34 +50,44 @@ import {
   type ScannerRegistration,
   type ScannerSettings,
   type SecuritySummary,
-  type Severity,
   type VulnerabilityQuery,
   type VulnerabilityRow,
 } from '../scan-contract.js';
 import { downloadAdvisories } from '../vulndb/download.js';
-import { buildCycloneDx, buildSpdx } from '../report/sbom.js';
-import { digestOf as sha256 } from '../../core/digest.js';
-import { resolveRepositoryName } from '../../core/names.js';
 import { StoredAllowlists } from './allowlist-store.js';
 import { LayerAnalyzer } from './layer-analyzer.js';
+import { PullPolicy } from './pull-policy.js';
+import { enumerateAll, queueRematches, stopScanAll } from './scan-all.js';
 import {
-  buildVulnerabilityReport,
-  countSeverities,
-  highestSeverity,
-  markAllowlisted,
-  mergeIndexReports,
-} from '../report/harbor-report.js';
+  IMAGE_SCAN_VENDOR,
+  INDEX_TYPES,
+  JOB_REMATCH,
+  JOB_SBOM,
+  JOB_SCAN,
+  JOB_SCAN_ALL,
+  PRIORITY,
+  SBOM_VENDOR,
+  isCurrent,
+  scanKind,
+  scanTask,
+  type ScanParams,
+} from './scan-jobs.js';
 import type { FindingRow, FinishedReport, ReportRow, ScanRepo, StoredInventory } from './scan-repo-types.js';
+import { findSbomAccessory, readSbomAccessory, toSbomOverviews, writeSbomAccessory } from './sbom-accessory.js';
+import { DEFAULT_SCANNER_SETTINGS, definedOnly, validateSettings } from './scanner-settings.js';
 import { BUILTIN_SCANNER_UUID, StoredScannerRegistry } from './scanner-registry.js';
 
-/** Job types: user and push scans; scan-all's (time window); DB re-matches (time window); SBOMs. */
-export const JOB_SCAN = 'scan.image';
-export const JOB_SCAN_ALL = 'scan.all';
-export const JOB_REMATCH = 'scan.rematch';
-export const JOB_SBOM = 'scan.sbom';
-export const IMAGE_SCAN_VENDOR = 'IMAGE_SCAN';
-export const REMATCH_VENDOR = 'SCAN_REMATCH';
-export const SBOM_VENDOR = 'SBOM';
+export {
+  IMAGE_SCAN_VENDOR,
+  JOB_REMATCH,
+  JOB_SBOM,
+  JOB_SCAN,
+  JOB_SCAN_ALL,
+  REMATCH_VENDOR,
+  SBOM_VENDOR,
+  scanKind,
+} from './scan-jobs.js';
+export { DEFAULT_SCANNER_SETTINGS } from './scanner-settings.js';
 
 /** Bumped when matching or report assembly changes what a report says for the same inventory. */
 const ENGINE_VERSION = 2;
@@ -78,29 +96,6 @@ export const BUILTIN_IDENTITY: ScannerIdentity = {
   vendor: 'Berth',
   version: `${ENGINE_VERSION}.${LAYER_ANALYZER_VERSION}.0`,
 };
-
-const CYCLONEDX_MEDIA_TYPE = 'application/vnd.cyclonedx+json';
-const PRIORITY = { MANUAL: 10, EVENT: 5, SCHEDULE: 0 } as const;
-const IMAGE_CONFIGS = new Set<string>([MediaTypes.ociConfig, MediaTypes.dockerConfig]);
-const INDEX_TYPES = new Set<string>([MediaTypes.ociIndex, MediaTypes.dockerManifestList]);
-
-export const DEFAULT_SCANNER_SETTINGS: ScannerSettings = {
-  workers: 1,
-  memoryMb: 256,
-  maxLayerBytes: 4 * 1024 * 1024 * 1024,
-  niceness: 10,
-  timeWindow: null,
-  scanAllOnlyChanged: true,
-  dbUrls: [],
-  dbUpdateCron: null,
-};
-
-interface ScanParams {
-  repository: string;
-  digest: string;
-  projectId: number;
-  scannerUuid: string;
-}
 
 export interface ScanEngineDeps {
   meta: MetaStore;
@@ -118,13 +113,6 @@ export interface ScanEngineDeps {
   dbWatchMs?: number;
 }
 
-/** What an image or index is, for the scanner; null for what is not scanned (signatures, SBOMs, other artifacts). */
-export function scanKind(a: Pick<Artifact, 'mediaType' | 'artifactType' | 'subjectDigest'>): 'image' | 'index' | null {
-  if (a.subjectDigest) return null;
-  if (INDEX_TYPES.has(a.mediaType)) return a.artifactType === null || a.artifactType === undefined ? 'index' : null;
-  return a.artifactType !== null && IMAGE_CONFIGS.has(a.artifactType) ? 'image' : null;
-}
-
 /**
  * The built-in scan engine (issue 6): scans are jobs; layers analysed in worker threads with a cache
  * by digest and one analysis per layer at a time however many scans need it; inventories kept per
@@ -140,9 +128,7 @@ export class ScanEngine implements ScanService {
   readonly #repo: ScanRepo;
   readonly #log: Logger;
   #settings: ScannerSettings | undefined;
-  /** Bumped by every report write, allowlist change and deletion: the pull policy's cache is valid within one generation. */
-  #generation = 0;
-  readonly #policyCache = new Map<string, { at: number; generation: number; policy: string; refusal: string | null }>();
+  readonly #policy: PullPolicy;
   #dbSeen = -1;
   #watcher: NodeJS.Timeout | undefined;
   #watching: Promise<void> | undefined;
@@ -162,6 +148,14 @@ export class ScanEngine implements ScanService {
       (id) => this.#repo.projectPolicy(id),
       () => this.#invalidate(),
     );
+    this.#policy = new PullPolicy({
+      repo: this.#repo,
+      meta: deps.meta,
+      registry: this.registry,
+      allowlists: this.allowlists,
+      scanKind,
+      imageChildren: (repository, digest) => this.#imageChildren(repository, digest),
+    });
   }
 
   /** Defines the job types (before `jobs.start()`) with the stored settings, and listens to events. */
@@ -308,11 +302,11 @@ export class ScanEngine implements ScanService {
       const base = { repository: target.repository, projectId: target.projectId, scannerUuid: scanner.uuid };
       const tasks: NewTask[] = [];
       const children = kind === 'index' ? await this.#imageChildren(target.repository, target.digest) : [];
-      if (kind === 'image') tasks.push(this.#task(JOB_SCAN, { ...base, digest: target.digest }, options.trigger));
+      if (kind === 'image') tasks.push(scanTask(JOB_SCAN, { ...base, digest: target.digest }, options.trigger));
       for (const child of children) {
         const report = await this.#repo.getReport(child.digest, scanner.uuid);
-        if (options.trigger !== 'MANUAL' && this.#isCurrent(report, identity, dbVersion)) continue;
-        tasks.push(this.#task(JOB_SCAN, { ...base, digest: child.digest }, options.trigger));
+        if (options.trigger !== 'MANUAL' && isCurrent(report, identity, dbVersion)) continue;
+        tasks.push(scanTask(JOB_SCAN, { ...base, digest: child.digest }, options.trigger));
       }
       if (tasks.length > 0) await this.#d.jobs.addTasks(execution.id, tasks);
     } finally {
@@ -320,10 +314,6 @@ export class ScanEngine implements ScanService {
     }
     if (kind === 'index') await this.#tryMergeIndex(target.repository, target.digest, scanner.uuid);
     return { executionId: execution.id };
-  }
-
-  #task(jobType: string, params: ScanParams, trigger: keyof typeof PRIORITY): NewTask {
-    return { jobType, params: { ...params }, dedupeKey: `scan:${params.digest}`, priority: PRIORITY[trigger] };
   }
 
   async #beginReport(digest: string, scanner: ScannerRegistration, identity: ScannerIdentity, executionId: number) {
@@ -393,81 +383,29 @@ export class ScanEngine implements ScanService {
     return { executionId: execution.id };
   }
 
-  /** Streams every artifact once, queueing only what is not current (unless forced). */
-  async #enumerateAll(executionId: number, force: boolean): Promise<void> {
-    const dbVersion = (await this.vulndb.status()).version;
-    const scanners = new Map<number, { scanner: ScannerRegistration; identity: ScannerIdentity }>();
-    let after = 0;
-    let queued = 0;
-    let skipped = 0;
-    for (;;) {
-      const execution = await this.#d.jobs.getExecution(executionId);
-      if (!execution || execution.status === 'Stopped') return;
-      const page = await this.#repo.artifactsAfter(after, 500);
-      if (page.length === 0) break;
-      after = page[page.length - 1]!.id;
-      const tasks: NewTask[] = [];
-      const seen = new Set<string>();
-      const reports = new Map<string, ReportRow[]>();
-      for (const r of await this.#repo.reportsOf(page.map((a) => a.digest))) {
-        reports.set(r.digest, [...(reports.get(r.digest) ?? []), r]);
-      }
-      for (const a of page) {
-        const kind = scanKind(a);
-        if (!kind || a.isChild) continue;
-        let chosen = scanners.get(a.projectId);
-        if (!chosen) {
-          const scanner = await this.registry.forProject(a.projectId);
-          chosen = { scanner, identity: await this.#identityOf(scanner) };
-          scanners.set(a.projectId, chosen);
-        }
-        const { scanner, identity } = chosen;
-        if (scanner.disabled) continue;
-        const base = { repository: a.repository, projectId: a.projectId, scannerUuid: scanner.uuid };
-        const add = (digest: string, report: ReportRow | undefined) => {
-          if (seen.has(digest)) return;
-          seen.add(digest);
-          if (!force && this.#isCurrent(report, identity, dbVersion)) {
-            skipped++;
-            return;
-          }
-          tasks.push(this.#task(JOB_SCAN_ALL, { ...base, digest }, 'SCHEDULE'));
-        };
-        const reportOf = (digest: string, rows = reports.get(digest)) =>
-          rows?.find((r) => r.scannerUuid === scanner.uuid);
-        if (kind === 'image') {
-          add(a.digest, reportOf(a.digest));
-          continue;
-        }
-        const children = await this.#imageChildren(a.repository, a.digest);
-        const childReports = await this.#repo.reportsOf(children.map((c) => c.digest));
-        const before = tasks.length;
-        for (const c of children)
-          add(
-            c.digest,
-            childReports.find((r) => r.digest === c.digest && r.scannerUuid === scanner.uuid),
-          );
-        const indexReport = reportOf(a.digest);
-        if (tasks.length > before || force || !this.#isCurrent(indexReport, identity, dbVersion)) {
-          await this.#beginReport(a.digest, scanner, identity, executionId);
-          if (tasks.length === before) await this.#tryMergeIndex(a.repository, a.digest, scanner.uuid);
-        }
-      }
-      if (tasks.length > 0) queued += await this.#d.jobs.addTasks(executionId, tasks);
-    }
-    this.#log.info({ executionId, queued, skipped }, 'scan-all queued what changed');
+  #enumerateAll(executionId: number, force: boolean): Promise<void> {
+    return enumerateAll(
+      {
+        repo: this.#repo,
+        jobs: this.#d.jobs,
+        log: this.#log,
+        dbVersion: async () => (await this.vulndb.status()).version,
+        scannerFor: async (projectId) => {
+          const scanner = await this.registry.forProject(projectId);
+          return { scanner, identity: await this.#identityOf(scanner) };
+        },
+        imageChildren: (repository, digest) => this.#imageChildren(repository, digest),
+        beginReport: (digest, scanner, identity, executionId) =>
+          this.#beginReport(digest, scanner, identity, executionId),
+        tryMergeIndex: (repository, digest, scannerUuid) => this.#tryMergeIndex(repository, digest, scannerUuid),
+      },
+      executionId,
+      force,
+    );
   }
 
-  async stopScanAll(): Promise<boolean> {
-    let stopped = false;
-    for (const status of ['Running', 'Pending'] as const) {
-      const running = await this.#d.jobs.listExecutions(
-        { vendorType: SCAN_ALL_VENDOR_TYPE, status },
-        { page: 1, pageSize: 10 },
-      );
-      for (const e of running.items) stopped = (await this.#d.jobs.stopExecution(e.id)) || stopped;
-    }
-    return stopped;
+  stopScanAll(): Promise<boolean> {
+    return stopScanAll(this.#d.jobs);
   }
 
   // ── the scan task ──────────────────────────────────────────────────────────────────────────────
@@ -732,54 +670,7 @@ export class ScanEngine implements ScanService {
   async #checkDb(): Promise<void> {
     const version = (await this.vulndb.status()).version;
     if (version === this.#dbSeen) return;
-    const first = await this.#repo.staleWithInventory(
-      BUILTIN_SCANNER_UUID,
-      version,
-      this.layers.analyzerVersion,
-      '',
-      500,
-    );
-    if (first.length === 0) {
-      this.#dbSeen = version;
-      return;
-    }
-    let execution: Execution;
-    try {
-      execution = await this.#d.jobs.startExecution({
-        vendorType: REMATCH_VENDOR,
-        vendorId: 0,
-        trigger: 'EVENT',
-        singleActive: true,
-        open: true,
-        extraAttrs: { dbVersion: version },
-      });
-    } catch (err) {
-      if (err instanceof Conflict) return; // one is running; the next check picks up what it missed
-      throw err;
-    }
-    try {
-      let page = first;
-      while (page.length > 0) {
-        await this.#d.jobs.addTasks(
-          execution.id,
-          page.map((digest) => ({
-            jobType: JOB_REMATCH,
-            params: { digest, repository: '', projectId: 0, scannerUuid: BUILTIN_SCANNER_UUID },
-            dedupeKey: `scan:${digest}`,
-          })),
-        );
-        page = await this.#repo.staleWithInventory(
-          BUILTIN_SCANNER_UUID,
-          version,
-          this.layers.analyzerVersion,
-          page[page.length - 1]!,
-          500,
-        );
-      }
-      this.#dbSeen = version;
-    } finally {
-      await this.#d.jobs.seal(execution.id);
-    }
+    if (await queueRematches(this.#repo, this.#d.jobs, version, this.layers.analyzerVersion)) this.#dbSeen = version;
   }
 
   async #runRematch(ctx: TaskContext<ScanParams>): Promise<{ message: string }> {
@@ -833,34 +724,11 @@ export class ScanEngine implements ScanService {
   }
 
   async sbomOverviews(repository: string, digests: readonly string[]): Promise<Map<string, SbomOverview>> {
-    const out = new Map<string, SbomOverview>();
     const rows = await this.#repo.sbomRunsOf(repository, [...new Set(digests)], {
       vendorType: SBOM_VENDOR,
       artifactType: SBOM_ACCESSORY_ARTIFACT_TYPE,
     });
-    for (const { digest, execution, accessory } of rows) {
-      if (execution) {
-        out.set(digest, {
-          reportId: String(execution.id),
-          status: execution.status,
-          startTime: execution.startTime,
-          endTime: execution.endTime,
-          // A run in progress or failed has not made the accessory an older run may have left.
-          sbomDigest: execution.status === 'Success' ? (accessory?.digest ?? null) : null,
-          scanner: BUILTIN_IDENTITY,
-        });
-      } else if (accessory) {
-        out.set(digest, {
-          reportId: '',
-          status: 'Success',
-          startTime: accessory.pushTime,
-          endTime: accessory.pushTime,
-          sbomDigest: accessory.digest,
-          scanner: accessory.createdBy === 'Berth' ? BUILTIN_IDENTITY : null,
-        });
-      }
-    }
-    return out;
+    return toSbomOverviews(rows, BUILTIN_IDENTITY);
   }
 
   async report(target: ScanTarget): Promise<HarborVulnerabilityReport | undefined> {
@@ -902,72 +770,12 @@ export class ScanEngine implements ScanService {
 
   // ── the pull policy ────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Harbor's `vulnerable` middleware: with `prevent_vul`, refuse an artifact not scanned, not scanned
-   * successfully, or with findings at or above the project's severity that the allowlist does not
-   * cover (for an index, any image child's). Accessories and other non-image artifacts pass. The
-   * common case (policy off) is one indexed read of the project's metadata; verdicts are cached until
-   * a report, allowlist or the project's policy changes.
-   */
-  async pullRefusal(target: ScanTarget): Promise<string | null> {
-    const policy = await this.#repo.projectPolicy(target.projectId);
-    if (policy.prevent_vul !== 'true') return null;
-    const signature = JSON.stringify(policy);
-    const key = `${target.projectId}\u0000${target.repository}\u0000${target.digest}`;
-    const cached = this.#policyCache.get(key);
-    if (
-      cached &&
-      cached.generation === this.#generation &&
-      cached.policy === signature &&
-      Date.now() - cached.at < 60_000
-    ) {
-      return cached.refusal;
-    }
-    const generation = this.#generation;
-    const refusal = await this.#judge(target, policy);
-    if (this.#policyCache.size > 10_000) this.#policyCache.clear();
-    this.#policyCache.set(key, { at: Date.now(), generation, policy: signature, refusal });
-    return refusal;
-  }
-
-  async #judge(target: ScanTarget, policy: Record<string, string>): Promise<string | null> {
-    const artifact = await this.#d.meta.artifacts.getByDigest(target.repository, target.digest);
-    if (!artifact) return null;
-    const kind = scanKind(artifact);
-    if (!kind) return null;
-    const severity = projectSeverity(policy.severity);
-    const rule = `due to configured policy in 'Prevent images with vulnerability severity of "${severity}" or higher from running.'`;
-    const scanner = await this.registry.forProject(target.projectId);
-    const digests =
-      kind === 'index'
-        ? (await this.#imageChildren(target.repository, target.digest)).map((c) => c.digest)
-        : [target.digest];
-    const reports = (await this.#repo.reportsOf(digests)).filter((r) => r.scannerUuid === scanner.uuid);
-    if (digests.length === 0) return null;
-    if (reports.length < new Set(digests).size) {
-      return `current image without vulnerability scanning cannot be pulled ${rule} To continue with pull, please contact your project administrator for help.`;
-    }
-    const unsuccessful = reports.find((r) => r.status !== 'Success');
-    if (unsuccessful) {
-      return `current image with "${unsuccessful.status}" status of vulnerability scanning cannot be pulled ${rule} To continue with pull, please contact your project administrator for help.`;
-    }
-    // `effective` holds ids as `allowlistInForce` normalises them (trimmed, upper case).
-    const allowed = await this.allowlists.effective(target.projectId);
-    const hits = (
-      await this.#repo.findingsAtLeast(
-        reports.map((r) => r.id),
-        SEVERITY_ORDER.indexOf(severity),
-      )
-    ).filter((f) => !allowed.has(f.cveId.trim().toUpperCase()));
-    if (hits.length === 0) return null;
-    return (
-      `current image with ${hits.length} ${hits.length > 1 ? 'vulnerabilities' : 'vulnerability'} cannot be pulled ${rule} ` +
-      'To continue with pull, please contact your project administrator to exempt matched vulnerabilities through configuring the CVE allowlist.'
-    );
+  pullRefusal(target: ScanTarget): Promise<string | null> {
+    return this.#policy.refusal(target);
   }
 
   #invalidate(): void {
-    this.#generation++;
+    this.#policy.invalidate();
   }
 
   // ── advisory DB imports ────────────────────────────────────────────────────────────────────────
@@ -1053,56 +861,12 @@ export class ScanEngine implements ScanService {
       { repository: p.repository, digest: p.digest, layers: layers.map((l) => l.digest) },
       { toolVersion: BUILTIN_IDENTITY.version, generatedAt: now },
     );
-    const repo = resolveRepositoryName(p.repository);
-    const document = Buffer.from(JSON.stringify(bom));
-    const config = Buffer.from('{}');
-    for (const [bytes, mediaType] of [
-      [document, CYCLONEDX_MEDIA_TYPE],
-      [config, MediaTypes.ociEmpty],
-    ] as const) {
-      let incarnation: number | undefined;
-      const stored = await this.#d.blobs.putSmall(bytes, undefined, {
-        beforePublish: async (blob) => {
-          incarnation = await this.#d.meta.blobs.pin({ ...blob, mediaType });
-        },
-      });
-      await this.#d.meta.blobs.link({
-        repository: repo.name,
-        project: repo.project,
-        createProject: false,
-        blob: { ...stored, mediaType },
-        ...(incarnation === undefined ? {} : { expectIncarnation: incarnation }),
-      });
-    }
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaTypes.ociManifest,
-        artifactType: SBOM_ACCESSORY_ARTIFACT_TYPE,
-        config: { mediaType: MediaTypes.ociEmpty, digest: sha256(config), size: config.length },
-        layers: [{ mediaType: CYCLONEDX_MEDIA_TYPE, digest: sha256(document), size: document.length }],
-        subject: { mediaType: artifact.mediaType, digest: artifact.digest, size: artifact.size },
-        annotations: {
-          'created-by': 'Berth',
-          'org.opencontainers.artifact.created': now.toISOString(),
-          'org.opencontainers.artifact.description': 'CycloneDX JSON SBOM',
-        },
-      }),
-    );
-    const older = (await this.#d.manifests.referrers(repo, artifact.digest, SBOM_ACCESSORY_ARTIFACT_TYPE)).filter(
-      (r) => r.annotations?.['created-by'] === 'Berth',
-    );
-    const { digest } = await this.#d.manifests.put(repo, sha256(manifest), manifest, MediaTypes.ociManifest);
-    for (const old of older) {
-      if (old.digest !== digest) await this.#d.manifests.delete(repo, old.digest).catch(() => undefined);
-    }
+    const digest = await writeSbomAccessory(this.#d, resolveRepositoryName(p.repository), artifact, bom, now);
     return { message: `SBOM ${digest} with ${inventory.packages.length} packages` };
   }
 
   async sbom(target: ScanTarget, format: 'cyclonedx' | 'spdx'): Promise<unknown> {
-    const repo = resolveRepositoryName(target.repository);
-    const accessories = await this.#d.manifests.referrers(repo, target.digest, SBOM_ACCESSORY_ARTIFACT_TYPE);
-    const chosen = accessories.find((a) => a.annotations?.['created-by'] === 'Berth') ?? accessories[0];
+    const chosen = await findSbomAccessory(this.#d, resolveRepositoryName(target.repository), target.digest);
     if (format === 'spdx') {
       // SPDX is made on request from the stored inventory (the accessory holds CycloneDX).
       const inventory = await this.#repo.getInventory(target.digest, this.layers.analyzerVersion);
@@ -1114,13 +878,7 @@ export class ScanEngine implements ScanService {
         { toolVersion: BUILTIN_IDENTITY.version, generatedAt: new Date() },
       );
     }
-    if (!chosen) return undefined;
-    const manifest = JSON.parse((await this.#d.blobs.getSmall(chosen.digest)).toString('utf8')) as {
-      layers?: Array<{ digest: string; mediaType: string }>;
-    };
-    const layer = manifest.layers?.find((l) => l.mediaType.includes('json')) ?? manifest.layers?.[0];
-    if (!layer) return undefined;
-    return JSON.parse((await this.#d.blobs.getSmall(layer.digest)).toString('utf8')) as unknown;
+    return chosen ? readSbomAccessory(this.#d, chosen) : undefined;
   }
 
   // ── scan-on-push ───────────────────────────────────────────────────────────────────────────────
@@ -1157,12 +915,6 @@ export class ScanEngine implements ScanService {
       layers?: Array<{ digest: string; size: number; mediaType: string }>;
     };
     return (doc.layers ?? []).map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
-  }
-
-  #isCurrent(report: ReportRow | undefined, identity: ScannerIdentity, dbVersion: number): boolean {
-    if (!report || report.status !== 'Success') return false;
-    if (report.scannerUuid !== BUILTIN_SCANNER_UUID) return report.scanner.version === identity.version;
-    return report.scanner.version === identity.version && report.dbVersion === dbVersion;
   }
 
   async #identityOf(scanner: ScannerRegistration): Promise<ScannerIdentity> {
@@ -1219,12 +971,6 @@ function findingRows(items: readonly HarborVulnerabilityItem[]): FindingRow[] {
   }));
 }
 
-/** Harbor's project `severity` metadata (`low`, `medium`, `high`, `critical`, `none`) as a severity; default Low. */
-function projectSeverity(value: string | undefined): Severity {
-  const found = SEVERITY_ORDER.find((s) => s.toLowerCase() === (value ?? '').toLowerCase());
-  return found ?? 'Low';
-}
-
 function emptyAnalysis(size: number): LayerAnalysis {
   return {
     analyzerVersion: LAYER_ANALYZER_VERSION,
@@ -1238,37 +984,6 @@ function emptyAnalysis(size: number): LayerAnalysis {
     readBytes: 0,
     truncated: true,
   };
-}
-
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function validateSettings(s: ScannerSettings): void {
-  const int = (v: unknown, min: number, max: number, what: string) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new Invalid('NAME_INVALID', `${what} must be a whole number from ${min} to ${max}`);
-    }
-  };
-  int(s.workers, 1, 64, 'workers');
-  int(s.memoryMb, 64, 65_536, 'memoryMb');
-  int(s.maxLayerBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER, 'maxLayerBytes');
-  int(s.niceness, 0, 19, 'niceness');
-  if (s.timeWindow !== null) parseTimeWindow(s.timeWindow);
-  if (typeof s.scanAllOnlyChanged !== 'boolean')
-    throw new Invalid('NAME_INVALID', 'scanAllOnlyChanged must be a boolean');
-  if (!Array.isArray(s.dbUrls) || s.dbUrls.length > 20)
-    throw new Invalid('NAME_INVALID', 'dbUrls must be a list of at most 20 URLs');
-  for (const u of s.dbUrls) {
-    let url: URL;
-    try {
-      url = new URL(u);
-    } catch {
-      throw new Invalid('NAME_INVALID', `"${String(u).slice(0, 80)}" is not a URL`);
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw new Invalid('NAME_INVALID', 'dbUrls must be http or https');
-  }
 }
 
 async function withTempFile<T>(source: Readable, use: (path: string) => Promise<T>, name = 'layer'): Promise<T> {
