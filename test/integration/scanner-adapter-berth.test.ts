@@ -188,7 +188,7 @@ describe("Berth's scanner adapter on Berth's port", () => {
     }
     expect(overview?.scan_status).toBe('Success');
     // The external scanner's report names it, and its findings are the real Debian ones.
-    expect(overview?.scanner).toMatchObject({ name: 'berth-via-adapter' });
+    expect(overview?.scanner).toMatchObject({ name: 'Berth', vendor: 'Berth' });
     const additions = await send(admin, 'GET', `${artifact}/additions/vulnerabilities`);
     const report = parseJson<Record<string, HarborVulnerabilityReport>>(additions)[REPORT_MIME]!;
     expect(report.vulnerabilities.map((v) => `${v.package} ${v.version} ${v.id}`).sort()).toEqual(

@@ -130,6 +130,7 @@ export class ScanEngine implements ScanService {
   #settings: ScannerSettings | undefined;
   readonly #policy: PullPolicy;
   #dbSeen = -1;
+  readonly #externalIdentities = new Map<string, { identity: ScannerIdentity; url: string; until: number }>();
   #watcher: NodeJS.Timeout | undefined;
   #watching: Promise<void> | undefined;
   readonly #unsubscribe: Array<() => void> = [];
@@ -917,9 +918,28 @@ export class ScanEngine implements ScanService {
     return (doc.layers ?? []).map((l) => ({ digest: l.digest, size: l.size, mediaType: l.mediaType }));
   }
 
+  /**
+   * An external scanner's identity is what its adapter says it is (`Trivy`, `Aqua Security`, its
+   * version), as Harbor shows it; a new adapter version makes its reports stale for scan-all. The
+   * answer is kept for a few minutes, and while the adapter cannot be reached the registration's
+   * name stands in, so a scan request never waits long on a metadata call.
+   */
   async #identityOf(scanner: ScannerRegistration): Promise<ScannerIdentity> {
     if (scanner.builtIn) return BUILTIN_IDENTITY;
-    return { name: scanner.name, vendor: scanner.name, version: 'external' };
+    const known = this.#externalIdentities.get(scanner.uuid);
+    if (known && known.until > Date.now() && known.url === scanner.url) return known.identity;
+    let identity: ScannerIdentity;
+    try {
+      identity = (await this.registry.metadata(scanner.uuid)).scanner;
+    } catch (err) {
+      this.#log.warn(
+        { err, scanner: scanner.name },
+        'scanner adapter metadata unavailable; using its registration name',
+      );
+      return { name: scanner.name, vendor: scanner.name, version: 'unknown' };
+    }
+    this.#externalIdentities.set(scanner.uuid, { identity, url: scanner.url, until: Date.now() + 5 * 60_000 });
+    return identity;
   }
 
   async #builtinMetadata(): Promise<ScannerAdapterMetadata> {
