@@ -148,7 +148,12 @@ export async function composeApp(
   const adapterTmp = join(config.dataDir, 'tmp', 'scanner-adapter', await instanceId(config.dataDir));
   await rm(adapterTmp, { recursive: true, force: true });
   const scannerAdapter = new BerthAdapter({
-    scanner: createFileImageScanner({ vulndb, identity: BUILTIN_IDENTITY, limits: () => scans.settings() }),
+    scanner: createFileImageScanner({
+      vulndb,
+      identity: BUILTIN_IDENTITY,
+      limits: () => scans.settings(),
+      analyze: (layer, signal) => scans.analyzeLayerFile(layer, signal),
+    }),
     vulndb,
     log: log.child({ module: 'scanner-adapter' }),
     version: berthVersion(),

@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +148,20 @@ describe("Berth's scanner adapter on Berth's port", () => {
       tag: 'older',
       mime_type: older.mediaType,
     });
+    // The adapter's layers went through the engine's layer cache (by digest), so a Harbor scanning
+    // many images that share a base layer through this adapter has it read once.
+    const db = new Database(join(server.dataDir, 'berth.db'), { readonly: true });
+    try {
+      const layerDigests = (older.json.layers as Array<{ digest: string }>).map((l) => l.digest);
+      const cached = db
+        .prepare(
+          `select layer_digest from scan_layer_cache where layer_digest in (${layerDigests.map(() => '?').join(',')})`,
+        )
+        .all(...layerDigests) as Array<{ layer_digest: string }>;
+      expect(cached.map((r) => r.layer_digest).sort()).toEqual([...layerDigests].sort());
+    } finally {
+      db.close();
+    }
   });
 
   it('is used by a project that chose it: the engine calls it, and its pull passes the prevent_vul policy', async () => {

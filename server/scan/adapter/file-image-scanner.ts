@@ -3,7 +3,7 @@ import { LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
 import { analyzeLayerRun } from '../layers/analyze-worker.js';
 import type { LayerAnalysis } from '../layers/layer-types.js';
 import { mergeLayers } from '../layers/merge-layers.js';
-import type { AdvisoryDatabase, ImageScanner, ScannerIdentity } from '../scan-contract.js';
+import type { AdvisoryDatabase, ImageScanner, LayerFileRef, ScannerIdentity } from '../scan-contract.js';
 
 /**
  * The built-in pipeline on layer files that are not in Berth's storage (those Berth's adapter pulled
@@ -16,8 +16,11 @@ export function createFileImageScanner(deps: {
   identity: ScannerIdentity;
   /** Read per scan, so the scanner settings apply without a restart. */
   limits: () => Promise<{ memoryMb: number; maxLayerBytes: number }>;
-  /** For tests: analyse in-process instead of in a worker thread. */
-  analyze?: (path: string, signal: AbortSignal) => Promise<LayerAnalysis>;
+  /**
+   * How one layer file is analysed; the server passes the scan engine's (its layer cache by digest,
+   * niced workers). Without it: a worker thread per layer, no cache.
+   */
+  analyze?: (layer: LayerFileRef, signal: AbortSignal) => Promise<LayerAnalysis>;
 }): ImageScanner {
   return {
     async identity() {
@@ -36,7 +39,7 @@ export function createFileImageScanner(deps: {
         }
         analyses.push(
           deps.analyze
-            ? await deps.analyze(layer.path, signal)
+            ? await deps.analyze(layer, signal)
             : await runInWorker<unknown, LayerAnalysis>(analyzeLayerRun({ path: layer.path }), { signal, memoryMb }),
         );
       }

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import type { WorkerRun } from '../../jobs/worker-pool.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { analyzeLayer, LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
@@ -15,6 +16,11 @@ export const IN_PROCESS_MAX_BYTES = 256 * 1024;
 export interface LayerRef {
   digest: string;
   size: number;
+  /**
+   * A file holding the blob outside Berth's storage (a layer Berth's scanner adapter pulled from a
+   * Harbor, its digest verified while it was written). The result is cached by digest all the same.
+   */
+  path?: string;
 }
 
 export interface AnalyzeOptions {
@@ -78,7 +84,7 @@ export class LayerAnalyzer {
     options: AnalyzeOptions,
   ): Promise<{ analysis: LayerAnalysis; ms: number; threadNice: number | null }> {
     const started = performance.now();
-    const path = this.blobs.localPath(layer.digest);
+    const path = layer.path ?? this.blobs.localPath(layer.digest);
     this.reads++;
     let result: ScanWorkerResult;
     if (path && options.runInWorker && layer.size > IN_PROCESS_MAX_BYTES) {
@@ -87,7 +93,7 @@ export class LayerAnalyzer {
       );
     } else {
       // A small layer (or one with no local file: the memory driver) is analysed here, streaming either way.
-      const stream = await this.blobs.open(layer.digest);
+      const stream = layer.path ? createReadStream(layer.path) : await this.blobs.open(layer.digest);
       try {
         result = { analysis: await analyzeLayer(stream, { signal: options.signal }), threadNice: null };
       } finally {

@@ -19,6 +19,7 @@ import {
 import type { Artifact, MetaStore } from '../../meta/meta-store.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
+import { runInWorker } from '../../jobs/worker-pool.js';
 import { LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
 import type { LayerAnalysis } from '../layers/layer-types.js';
 import { mergeLayers } from '../layers/merge-layers.js';
@@ -41,6 +42,7 @@ import {
   type HarborVulnerabilityItem,
   type HarborVulnerabilityReport,
   type ImportResult,
+  type LayerFileRef,
   type SbomOverview,
   type ScanOverview,
   type ScanService,
@@ -233,6 +235,22 @@ export class ScanEngine implements ScanService {
   }
 
   // ── settings ───────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One layer file outside Berth's storage (Berth's scanner adapter pulled it), analysed as the
+   * engine's own scans are: the cache by digest, one analysis at a time per digest, a niced worker
+   * thread under the memory limit. So a Harbor scanning 200 images that share a base layer through
+   * Berth's adapter has that layer read once.
+   */
+  async analyzeLayerFile(layer: LayerFileRef, signal: AbortSignal): Promise<LayerAnalysis> {
+    const { niceness, memoryMb } = await this.settings();
+    const outcome = await this.layers.analyze(layer, {
+      signal,
+      niceness,
+      runInWorker: (run) => runInWorker(run, { signal, memoryMb }),
+    });
+    return outcome.analysis;
+  }
 
   async settings(): Promise<ScannerSettings> {
     if (!this.#settings) {
