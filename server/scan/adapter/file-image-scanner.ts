@@ -1,5 +1,5 @@
 import { runInWorker } from '../../jobs/worker-pool.js';
-import { LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
+import { unreadLayer } from '../layers/analyze-layer.js';
 import { analyzeLayerRun } from '../layers/analyze-worker.js';
 import type { LayerAnalysis } from '../layers/layer-types.js';
 import { mergeLayers } from '../layers/merge-layers.js';
@@ -34,7 +34,7 @@ export function createFileImageScanner(deps: {
         signal.throwIfAborted();
         if (layer.size > maxLayerBytes) {
           skipped = true;
-          analyses.push(emptyAnalysis(layer.size));
+          analyses.push(unreadLayer(layer.size));
           continue;
         }
         analyses.push(
@@ -47,21 +47,5 @@ export function createFileImageScanner(deps: {
       const findings = await deps.vulndb.match(inventory.packages);
       return { os: inventory.os, packages: inventory.packages, findings, incomplete: inventory.incomplete || skipped };
     },
-  };
-}
-
-/** A layer that was not read: it hides nothing below it and adds nothing. */
-function emptyAnalysis(size: number): LayerAnalysis {
-  return {
-    analyzerVersion: LAYER_ANALYZER_VERSION,
-    compression: 'none',
-    compressedBytes: size,
-    tarBytes: 0,
-    entries: 0,
-    files: [],
-    whiteouts: [],
-    opaqueDirs: [],
-    readBytes: 0,
-    truncated: true,
   };
 }

@@ -20,7 +20,7 @@ import type { Artifact, MetaStore } from '../../meta/meta-store.js';
 import type { ManifestService } from '../../registry/manifest-service.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { runInWorker } from '../../jobs/worker-pool.js';
-import { LAYER_ANALYZER_VERSION } from '../layers/analyze-layer.js';
+import { LAYER_ANALYZER_VERSION, unreadLayer } from '../layers/analyze-layer.js';
 import type { LayerAnalysis } from '../layers/layer-types.js';
 import { mergeLayers } from '../layers/merge-layers.js';
 import {
@@ -513,7 +513,7 @@ export class ScanEngine implements ScanService {
       const label = `layer ${i + 1}/${layers.length} ${layer.digest.slice(0, 19)} (${layer.size} bytes)`;
       if (layer.size > settings.maxLayerBytes) {
         say(`${label}: larger than the ${settings.maxLayerBytes}-byte limit, not read; the report is incomplete`);
-        analyses.push(emptyAnalysis(layer.size));
+        analyses.push(unreadLayer(layer.size));
         skipped = true;
         continue;
       }
@@ -1007,21 +1007,6 @@ function findingRows(items: readonly HarborVulnerabilityItem[]): FindingRow[] {
     description: item.description ?? '',
     links: item.links ?? [],
   }));
-}
-
-function emptyAnalysis(size: number): LayerAnalysis {
-  return {
-    analyzerVersion: LAYER_ANALYZER_VERSION,
-    compression: 'none',
-    compressedBytes: size,
-    tarBytes: 0,
-    entries: 0,
-    files: [],
-    whiteouts: [],
-    opaqueDirs: [],
-    readBytes: 0,
-    truncated: true,
-  };
 }
 
 async function withTempFile<T>(source: Readable, use: (path: string) => Promise<T>, name = 'layer'): Promise<T> {

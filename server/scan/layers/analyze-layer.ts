@@ -33,6 +33,26 @@ export interface LayerAnalysisOptions extends DecompressOptions, DetectorLimits 
 /** Bumped whenever a detector's output for the same bytes changes: cached layer results are then stale. */
 export const LAYER_ANALYZER_VERSION = 1;
 
+/**
+ * The result for a layer that was not read (over the scanner's largest-layer limit): it hides
+ * nothing below it, adds nothing, and is marked truncated so the image's inventory says it is
+ * incomplete.
+ */
+export function unreadLayer(compressedBytes: number): LayerAnalysis {
+  return {
+    analyzerVersion: LAYER_ANALYZER_VERSION,
+    compression: 'none',
+    compressedBytes,
+    tarBytes: 0,
+    entries: 0,
+    files: [],
+    whiteouts: [],
+    opaqueDirs: [],
+    readBytes: 0,
+    truncated: true,
+  };
+}
+
 export const DEFAULT_MAX_READ_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SPOOL_ABOVE_BYTES = 8 * 1024 * 1024;
 
