@@ -1,3 +1,4 @@
+import type { ArtifactScanProps } from './artifact-scan';
 import { DownloadOutlined, FileSearchOutlined, ReloadOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { Alert, Button, Empty, Flex, Input, Progress, Skeleton, Table, Tag, Typography } from 'antd';
@@ -10,23 +11,13 @@ import { shortDigest } from '../../components/format';
 import { TimeText } from '../../components/time-text';
 import { sbomUrl, useSbom, useScanActions } from '../scanner/scan-api';
 import { cycloneDxPackages, purlType, scanActive, scanState, type SbomPackage } from '../scanner/scan-logic';
-import type { ScanStatus, ScannedArtifact } from '../scanner/scan-types';
+import type { ScanStatus } from '../scanner/scan-types';
 
 /**
  * The artifact's SBOM (kept as an accessory): its packages from the CycloneDX document, downloads in
  * CycloneDX and SPDX, and "Generate SBOM" while there is none.
  */
-export function ArtifactSbom({
-  artifact,
-  projectName,
-  repository,
-  canScan,
-}: {
-  artifact: ScannedArtifact;
-  projectName: string;
-  repository: string;
-  canScan: boolean;
-}) {
+export function ArtifactSbom({ artifact, projectName, repository, canScan }: ArtifactScanProps) {
   const { t } = useTranslation('scanner');
   const overview = artifact.sbom_overview ?? undefined;
   // Without Harbor's sbom_overview, the artifact's latest SBOM run says whether one is being made or failed.

@@ -10,21 +10,19 @@ import { overviewOf, scanActive, scanState } from '../scanner/scan-logic';
 import type { ScanOverview, ScannedArtifact } from '../scanner/scan-types';
 import { SeverityBar, SeverityHistogram } from '../scanner/severity-bar';
 
-/**
- * An artifact row's scan column: the severity bar with a histogram on hover once scanned, "Not
- * scanned", "Scanning… n%" or "Error" before, and Scan / Stop for users who may scan.
- */
-export function ScanCell({
-  artifact,
-  projectName,
-  repository,
-  canScan,
-}: {
+/** What each scan view of an artifact gets: the artifact with its overviews, where it lives, and whether the caller may scan. */
+export interface ArtifactScanProps {
   artifact: ScannedArtifact;
   projectName: string;
   repository: string;
   canScan: boolean;
-}) {
+}
+
+/**
+ * An artifact row's scan column: the severity bar with a histogram on hover once scanned, "Not
+ * scanned", "Scanning… n%" or "Error" before, and Scan / Stop for users who may scan.
+ */
+export function ScanCell({ artifact, projectName, repository, canScan }: ArtifactScanProps) {
   const { t } = useTranslation('scanner');
   const { token } = theme.useToken();
   const overview = overviewOf(artifact);

@@ -1,3 +1,4 @@
+import type { ArtifactScanProps } from './artifact-scan';
 import { ExclamationCircleOutlined, ReloadOutlined, SafetyOutlined, StopOutlined } from '@ant-design/icons';
 import {
   Alert,
@@ -38,7 +39,7 @@ import {
   sortFindings,
   type FindingSort,
 } from '../scanner/scan-logic';
-import type { ScannedArtifact, Severity, VulnerabilityItem } from '../scanner/scan-types';
+import type { Severity, VulnerabilityItem } from '../scanner/scan-types';
 import { SeverityBar, SeverityTag } from '../scanner/severity-bar';
 import { formatPlatform, isIndex } from './platform';
 
@@ -47,17 +48,7 @@ import { formatPlatform, isIndex } from './platform';
  * the findings, sorted by severity first, filtered by severity, fix and text. An index's report is
  * the merge of its platform images' findings; each row says which platforms carry it.
  */
-export function ArtifactVulnerabilities({
-  artifact,
-  projectName,
-  repository,
-  canScan,
-}: {
-  artifact: ScannedArtifact;
-  projectName: string;
-  repository: string;
-  canScan: boolean;
-}) {
+export function ArtifactVulnerabilities({ artifact, projectName, repository, canScan }: ArtifactScanProps) {
   const { t, i18n } = useTranslation('scanner');
   const overview = overviewOf(artifact);
   const state = scanState(overview);
