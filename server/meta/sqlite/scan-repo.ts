@@ -126,6 +126,15 @@ export class SqliteScanRepo implements ScanRepo {
     return row && toReport(row);
   }
 
+  async summariesOf(digests: readonly string[]): Promise<ReportRow[]> {
+    if (digests.length === 0) return [];
+    return this.#all<ScanReportsTable>(
+      `select ${SUMMARY_COLUMNS}, null as report, null as log from scan_reports
+       where digest in (select value from json_each(?))`,
+      JSON.stringify(digests),
+    ).map(toReport);
+  }
+
   async reportsOf(digests: readonly string[]): Promise<ReportRow[]> {
     if (digests.length === 0) return [];
     return this.#all<ScanReportsTable>(
@@ -671,6 +680,32 @@ export class SqliteScanRepo implements ScanRepo {
     };
   }
 }
+
+/** Every column of `scan_reports` but the report and log texts, which can be large. */
+const SUMMARY_COLUMNS = [
+  'id',
+  'digest',
+  'scanner_uuid',
+  'scanner_name',
+  'scanner_vendor',
+  'scanner_version',
+  'db_version',
+  'db_updated_at',
+  'status',
+  'severity',
+  'total',
+  'fixable',
+  'critical',
+  'high',
+  'medium',
+  'low',
+  'unknown',
+  'none',
+  'complete_percent',
+  'execution_id',
+  'start_time',
+  'end_time',
+].join(', ');
 
 function toReport(row: ScanReportsTable): ReportRow {
   return {

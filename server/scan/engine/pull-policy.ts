@@ -71,7 +71,7 @@ export class PullPolicy {
       kind === 'index'
         ? (await this.d.imageChildren(target.repository, target.digest)).map((c) => c.digest)
         : [target.digest];
-    const reports = (await this.d.repo.reportsOf(digests)).filter((r) => r.scannerUuid === scanner.uuid);
+    const reports = (await this.d.repo.summariesOf(digests)).filter((r) => r.scannerUuid === scanner.uuid);
     if (digests.length === 0) return null;
     if (reports.length < new Set(digests).size) {
       return `current image without vulnerability scanning cannot be pulled ${rule} To continue with pull, please contact your project administrator for help.`;

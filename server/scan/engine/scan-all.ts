@@ -41,7 +41,7 @@ export async function enumerateAll(h: EnumerationHost, executionId: number, forc
     const tasks: NewTask[] = [];
     const seen = new Set<string>();
     const reports = new Map<string, ReportRow[]>();
-    for (const r of await h.repo.reportsOf(page.map((a) => a.digest))) {
+    for (const r of await h.repo.summariesOf(page.map((a) => a.digest))) {
       reports.set(r.digest, [...(reports.get(r.digest) ?? []), r]);
     }
     for (const a of page) {
@@ -71,7 +71,7 @@ export async function enumerateAll(h: EnumerationHost, executionId: number, forc
         continue;
       }
       const children = await h.imageChildren(a.repository, a.digest);
-      const childReports = await h.repo.reportsOf(children.map((c) => c.digest));
+      const childReports = await h.repo.summariesOf(children.map((c) => c.digest));
       const before = tasks.length;
       for (const c of children)
         add(

@@ -29,6 +29,12 @@ export interface ScanRepo {
   /** Reports of these digests (all scanners), in one query. */
   reportsOf(digests: readonly string[]): Promise<ReportRow[]>;
   /**
+   * `reportsOf` without the report and log texts (`report` and `log` are null): the summary columns
+   * that artifact listings (`with_scan_overview`), scan-all and the pull policy read. A page of 100
+   * artifacts must not load 100 reports.
+   */
+  summariesOf(digests: readonly string[]): Promise<ReportRow[]>;
+  /**
    * Starts a report: replaces the (digest, scanner) row, findings included, by a Pending one with a
    * new id. Returns the id.
    */

@@ -723,7 +723,7 @@ export class ScanEngine implements ScanService {
 
   async overviews(digests: readonly string[]): Promise<Map<string, ScanOverview>> {
     const out = new Map<string, ScanOverview>();
-    for (const r of await this.#repo.reportsOf(digests)) {
+    for (const r of await this.#repo.summariesOf(digests)) {
       const seen = out.get(r.digest);
       if (seen && seen.startTime >= r.startTime) continue;
       out.set(r.digest, {
