@@ -461,12 +461,16 @@ describe('LocalJobService', () => {
     let ran = 0;
     jobs.define(job('nightly', async () => void ran++, { lane: 'background' }));
     jobs.define(job('anytime', async () => void ran++, { lane: 'background', timeWindow: '00:00-24:00' }));
+    // Null: never held by a window, not even the background one (a scan a user asked for).
+    jobs.define(job('asked-for', async () => void ran++, { lane: 'background', timeWindow: null }));
     await jobs.start();
     const e = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'nightly' }] });
     const other = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'anytime' }] });
+    const asked = await jobs.startExecution({ vendorType: 'T', trigger: 'MANUAL', tasks: [{ jobType: 'asked-for' }] });
     await ended(jobs, other.id);
+    await ended(jobs, asked.id);
     await new Promise((r) => setTimeout(r, 150));
-    expect(ran).toBe(1);
+    expect(ran).toBe(2);
     expect((await jobs.getExecution(e.id))?.status).toBe('Pending');
   });
 

@@ -132,7 +132,14 @@ export class LocalJobService implements JobService {
         `job type ${definition.type} needs ${definition.cpuSlots} CPU slots; the budget is ${this.#o.cpuSlots}`,
       );
     }
-    const window = definition.timeWindow ?? (definition.lane === 'background' ? this.#o.backgroundWindow : null);
+    // Not given: a background type takes `jobs.backgroundWindow`. Null: no window at all (user-requested
+    // work that happens to run in the background lane, such as a scan someone asked for).
+    const window =
+      definition.timeWindow === undefined
+        ? definition.lane === 'background'
+          ? this.#o.backgroundWindow
+          : null
+        : definition.timeWindow;
     if (window) this.#windows.set(definition.type, parseTimeWindow(window));
     this.#definitions.set(definition.type, definition as unknown as JobDefinition<Record<string, unknown>>);
   }

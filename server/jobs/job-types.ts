@@ -128,7 +128,10 @@ export interface JobDefinition<P = Record<string, unknown>> {
   retryBaseMs?: number;
   /** Heap limit of the worker threads its tasks start (`ctx.runInWorker`); default 256 MiB. */
   memoryMb?: number;
-  /** Local-time window in which new tasks of this type start, e.g. `01:00-06:00`; null for always. */
+  /**
+   * Local-time window in which new tasks of this type start, e.g. `01:00-06:00`; null for always.
+   * Left out, a background-lane type takes `jobs.backgroundWindow` and any other type has none.
+   */
   timeWindow?: string | null;
   run(ctx: TaskContext<P>): Promise<{ message?: string } | void>;
 }
@@ -231,7 +234,8 @@ export interface JobService {
   define<P>(definition: JobDefinition<P>): void;
   /**
    * Changes a defined job type's budget while running: tasks started from now on use it (running
-   * ones keep theirs; a lower concurrency lets them finish). `timeWindow` null removes the window.
+   * ones keep theirs; a lower concurrency lets them finish). `timeWindow` null removes the type's own
+   * window (a background type falls back to `jobs.backgroundWindow`).
    * Throws `NotFound` for an unknown type, `Invalid` for a bad value.
    */
   reconfigure(type: string, change: JobReconfiguration): void;

@@ -173,7 +173,9 @@ export class ScanEngine implements ScanService {
         cpuSlots: 1,
         maxAttempts: 2,
         memoryMb: s.memoryMb,
-        timeWindow: window ? s.timeWindow : null,
+        // Scans someone asked for (or a push started) never wait for a window; scan-all takes the
+        // scanner's window, else the server's background window.
+        timeWindow: window ? (s.timeWindow ?? undefined) : null,
         run: (ctx) => this.#runScan(ctx),
       });
     scan(JOB_SCAN, false);
@@ -184,7 +186,7 @@ export class ScanEngine implements ScanService {
       concurrency: 1,
       cpuSlots: 1,
       maxAttempts: 2,
-      timeWindow: s.timeWindow,
+      timeWindow: s.timeWindow ?? undefined,
       run: (ctx) => this.#runRematch(ctx),
     });
     jobs.define<ScanParams & { format?: string }>({
@@ -194,6 +196,7 @@ export class ScanEngine implements ScanService {
       cpuSlots: 1,
       maxAttempts: 2,
       memoryMb: s.memoryMb,
+      timeWindow: null,
       run: (ctx) => this.#runSbom(ctx),
     });
     jobs.onSchedule(SCAN_ALL_SCHEDULE_CALLBACK, async () => {
