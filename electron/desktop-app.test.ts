@@ -213,7 +213,14 @@ describe('tray', () => {
     tray.click('pause-background');
     await shell.tray.idle();
     const paused = await queues(shell.hosted.url);
-    expect(paused.map((q) => q.job_type).sort()).toEqual(['gc', 'retention']);
+    expect(paused.map((q) => q.job_type).sort()).toEqual([
+      'gc',
+      'retention',
+      'scan.all',
+      'scan.image',
+      'scan.rematch',
+      'scan.sbom',
+    ]);
     expect(paused.every((q) => q.paused)).toBe(true);
     expect(tray.item('status').label).toContain('background jobs paused');
 

@@ -180,7 +180,8 @@ describe('background jobs', () => {
   it('pause and resume every background queue', async () => {
     expect(await server.desktop.backgroundPaused()).toBe(false);
     const paused = await server.desktop.pauseBackground();
-    expect(paused.sort()).toEqual(['gc', 'retention']);
+    // GC, retention and every scan job type (scans are background work, CPU-heavy).
+    expect(paused.sort()).toEqual(['gc', 'retention', 'scan.all', 'scan.image', 'scan.rematch', 'scan.sbom']);
     expect((await queues()).filter((q) => paused.includes(q.job_type)).every((q) => q.paused)).toBe(true);
     expect(await server.desktop.backgroundPaused()).toBe(true);
 
