@@ -41,6 +41,9 @@ const fixture = (path: string) => readFileSync(new URL(`../../../test/fixtures/$
  * vulndb's and is tested there); `matched` counts calls and `bump()` acts as an import that changed
  * something.
  */
+/** The newest advisory record's modification time the in-test database reports. */
+const NEWEST_RECORD = new Date('2026-01-02T03:04:05Z');
+
 class TestAdvisories implements AdvisoryDatabase {
   version = 1;
   matched = 0;
@@ -75,7 +78,7 @@ class TestAdvisories implements AdvisoryDatabase {
     return {
       version: this.version,
       updatedAt: new Date(0),
-      newestRecordAt: new Date(),
+      newestRecordAt: NEWEST_RECORD,
       records: this.advisories.length,
       sources: [],
     };
@@ -283,6 +286,8 @@ describe('ScanEngine', () => {
       completePercent: 100,
       counts: { total: 2, fixable: 2, critical: 1, high: 1, medium: 0, low: 0, unknown: 0, none: 0 },
       dbVersion: 1,
+      // How current the data was (its newest record), not when it was imported.
+      dbUpdatedAt: NEWEST_RECORD,
     });
     const log = await h.engine.reportLog(target(h, 'scan/app', image.digest), overview!.reportId);
     expect(log).toMatch(/layer 1\/2 .*analysed in \d+ ms/);

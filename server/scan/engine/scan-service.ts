@@ -345,7 +345,7 @@ export class ScanEngine implements ScanService {
       scannerUuid: scanner.uuid,
       scanner: identity,
       dbVersion: db.version,
-      dbUpdatedAt: db.updatedAt,
+      dbUpdatedAt: dataAge(db),
       executionId,
       startTime: new Date(),
     });
@@ -567,7 +567,7 @@ export class ScanEngine implements ScanService {
         `: ${report.vulnerabilities.length} vulnerabilities` +
         (inventory.incomplete ? '; incomplete: some files or layers were not read' : ''),
     );
-    return this.#finished(report, identity, db.version, db.updatedAt);
+    return this.#finished(report, identity, db.version, dataAge(db));
   }
 
   #finished(
@@ -1021,4 +1021,13 @@ async function withTempFile<T>(source: Readable, use: (path: string) => Promise<
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * How current a report's advisory data was: the newest record's modification time, or the import
+ * time for feeds that date nothing (the Debian tracker). An old dump imported today is old data, and
+ * the report and the portal's staleness warning must say so.
+ */
+function dataAge(db: { newestRecordAt: Date | null; updatedAt: Date | null }): Date | null {
+  return db.newestRecordAt ?? db.updatedAt;
 }
