@@ -121,7 +121,12 @@ export async function composeApp(
   const vulndb = openAdvisoryDatabase({ file: advisoryDbFile(config.dataDir) });
   const scanLog = log.child({ module: 'scan' });
   let serverUrl: string | undefined;
+  // Advisory uploads and downloads are staged under the data dir (the OS temp dir may be memory), per
+  // instance; what a crash of this instance left there is removed at start.
+  const scannerTmp = join(config.dataDir, 'tmp', 'scanner', await instanceId(config.dataDir));
+  await rm(scannerTmp, { recursive: true, force: true });
   const scans = new ScanEngine({
+    tempDir: scannerTmp,
     meta,
     blobs,
     manifests,

@@ -315,6 +315,11 @@ export interface ScanService {
   readonly registry: ScannerRegistry;
   readonly allowlists: AllowlistStore;
   readonly vulndb: AdvisoryDatabase;
+  /**
+   * Where the scanner stages large files (advisory uploads and downloads): under the data directory,
+   * because the OS temp directory may be memory (tmpfs) and an OSV dump is about 1 GiB.
+   */
+  readonly tempDir: string;
 }
 
 export type { ImagePackage, DetectedOs };

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VULNERABILITY_REPORT_MIME } from '../../server/scan/scan-contract.js';
 import { allBlobs, manifestsInPushOrder, type BuiltManifest } from '../fixtures/image-builder.js';
@@ -83,6 +84,11 @@ describe('scanning over the Harbor API', () => {
     const status = parseJson(await send(admin, 'GET', '/system/scanner/vulndb'));
     expect(status.records).toBe(result.added);
     expect(typeof status.age_seconds).toBe('number');
+    // The upload was staged under the data directory (the OS temp dir may be memory) and removed after.
+    const staging = join(server.dataDir, 'tmp', 'scanner');
+    const instances = await readdir(staging);
+    expect(instances).toHaveLength(1);
+    expect(await readdir(join(staging, instances[0]!))).toEqual([]);
   });
 
   it('a maintainer scans; the overview, report and log follow; a guest may not scan', async () => {

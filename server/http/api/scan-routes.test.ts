@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -193,6 +195,7 @@ class FakeScans {
     };
     const lists = new Map<number, CveAllowlist>();
     return {
+      tempDir: join(tmpdir(), 'berth-scan-routes-test'),
       registry,
       allowlists: {
         system: async () => this.systemList,

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -123,7 +122,8 @@ async function uploadRoute(scope: FastifyInstance, deps: ApiDeps, maxUpload: num
     if (!hasBody(req.headers)) throw new Invalid('NAME_INVALID', 'send the advisory file (zip or JSON) as the body');
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxUpload) throw new TooLarge('SIZE_INVALID', `the upload exceeds ${maxUpload} bytes`);
-    const dir = await mkdtemp(join(tmpdir(), 'berth-vulndb-'));
+    await mkdir(scans.tempDir, { recursive: true });
+    const dir = await mkdtemp(join(scans.tempDir, 'upload-'));
     try {
       const path = join(dir, 'upload');
       let total = 0;

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -113,6 +113,8 @@ export interface ScanEngineDeps {
   registryAccess?: (repository: string) => Promise<{ url: string; authorization: string }>;
   /** How often to look for a new advisory DB version; default 10 s. */
   dbWatchMs?: number;
+  /** Where large files are staged (see `ScanService.tempDir`); the OS temp directory when not given. */
+  tempDir?: string;
 }
 
 /**
@@ -132,6 +134,7 @@ export class ScanEngine implements ScanService {
   #settings: ScannerSettings | undefined;
   readonly #policy: PullPolicy;
   #dbSeen = -1;
+  readonly tempDir: string;
   readonly #externalIdentities = new Map<string, { identity: ScannerIdentity; url: string; until: number }>();
   #watcher: NodeJS.Timeout | undefined;
   #watching: Promise<void> | undefined;
@@ -144,6 +147,7 @@ export class ScanEngine implements ScanService {
     this.#repo = deps.meta.scans;
     this.#log = deps.log;
     this.vulndb = deps.vulndb;
+    this.tempDir = deps.tempDir ?? join(tmpdir(), 'berth-scanner');
     this.layers = new LayerAnalyzer(this.#repo, deps.blobs);
     this.registry = new StoredScannerRegistry(this.#repo, () => this.#builtinMetadata(), deps.externalScanner);
     this.allowlists = new StoredAllowlists(
@@ -811,7 +815,9 @@ export class ScanEngine implements ScanService {
       const local = this.#d.blobs.localPath(layer.digest);
       result = local
         ? await this.vulndb.importPath(local)
-        : await withTempFile(await this.#d.blobs.open(layer.digest), (path) => this.vulndb.importPath(path));
+        : await withTempFile(this.tempDir, await this.#d.blobs.open(layer.digest), (path) =>
+            this.vulndb.importPath(path),
+          );
     }
     await this.checkDb();
     return result!;
@@ -820,7 +826,8 @@ export class ScanEngine implements ScanService {
   async updateDbFromUrls(): Promise<ImportResult> {
     const { dbUrls } = await this.settings();
     if (dbUrls.length === 0) throw new Invalid('PRECONDITION', 'no advisory DB URLs are configured');
-    const dir = await mkdtemp(join(tmpdir(), 'berth-vulndb-'));
+    await mkdir(this.tempDir, { recursive: true });
+    const dir = await mkdtemp(join(this.tempDir, 'vulndb-'));
     try {
       return await downloadAdvisories(dbUrls, { db: this.vulndb, dir });
     } finally {
@@ -1012,8 +1019,14 @@ function findingRows(items: readonly HarborVulnerabilityItem[]): FindingRow[] {
   }));
 }
 
-async function withTempFile<T>(source: Readable, use: (path: string) => Promise<T>, name = 'layer'): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-vulndb-'));
+async function withTempFile<T>(
+  tempDir: string,
+  source: Readable,
+  use: (path: string) => Promise<T>,
+  name = 'layer',
+): Promise<T> {
+  await mkdir(tempDir, { recursive: true });
+  const dir = await mkdtemp(join(tempDir, 'vulndb-'));
   try {
     const path = join(dir, name.replace(/[^A-Za-z0-9._-]/g, '_'));
     await pipeline(source, createWriteStream(path));
