@@ -49,10 +49,11 @@ export async function composeApp(
     onBackgroundError: (err) => log.warn({ err }, 'metadata background write failed'),
   });
   const events = new EventBus((err, event) => log.error({ err, event }, 'event listener failed'));
+  const instance = await instanceId(config.dataDir);
   const jobs = new LocalJobService({
     repo: meta.jobs,
     log: log.child({ module: 'jobs' }),
-    owner: await instanceId(config.dataDir),
+    owner: instance,
     cpuSlots: config.jobs.cpuSlots,
     leaseMs: config.jobs.leaseMs,
     historyPerVendor: config.jobs.historyPerVendor,
@@ -121,10 +122,15 @@ export async function composeApp(
   const vulndb = openAdvisoryDatabase({ file: advisoryDbFile(config.dataDir) });
   const scanLog = log.child({ module: 'scan' });
   let serverUrl: string | undefined;
-  // Advisory uploads and downloads are staged under the data dir (the OS temp dir may be memory), per
-  // instance; what a crash of this instance left there is removed at start.
-  const scannerTmp = join(config.dataDir, 'tmp', 'scanner', await instanceId(config.dataDir));
-  await rm(scannerTmp, { recursive: true, force: true });
+  // Large scanner files (advisory uploads and downloads; layers Berth's adapter pulls) are staged under
+  // the data dir, because the OS temp dir may be memory; per instance, and what a crash of this
+  // instance left there is removed at start.
+  const instanceTemp = async (name: string) => {
+    const dir = join(config.dataDir, 'tmp', name, instance);
+    await rm(dir, { recursive: true, force: true });
+    return dir;
+  };
+  const scannerTmp = await instanceTemp('scanner');
   const scans = new ScanEngine({
     tempDir: scannerTmp,
     meta,
@@ -148,10 +154,8 @@ export async function composeApp(
     },
   });
   await scans.register();
-  // Berth's scanner served to Harbors (/api/v1): pulled layers go under the data dir (large, and /tmp may be
-  // memory), per instance, and what a crash of this instance left there is removed at start.
-  const adapterTmp = join(config.dataDir, 'tmp', 'scanner-adapter', await instanceId(config.dataDir));
-  await rm(adapterTmp, { recursive: true, force: true });
+  // Berth's scanner served to Harbors (/api/v1).
+  const adapterTmp = await instanceTemp('scanner-adapter');
   const scannerAdapter = new BerthAdapter({
     scanner: createFileImageScanner({
       vulndb,
