@@ -9,6 +9,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import type { JobService } from '../../jobs/job-types.js';
 import type { GcService } from '../../gc/gc-job.js';
 import type { ScanService } from '../../scan/scan-contract.js';
+import type { ReplicationApi } from '../../replicate/replication-contract.js';
 
 /**
  * What the Harbor API routes need, built once in the composition root (`app.ts`) and handed to
@@ -37,6 +38,8 @@ export interface ApiDeps {
   gc?: GcService;
   /** The scanner (issue 6): scans, reports, registrations, allowlists; absent where it is not wired (route unit tests). */
   scans?: ScanService;
+  /** Replication (issue 7): endpoints, policies, adapters, executions; absent where it is not wired (route unit tests). */
+  replication?: ReplicationApi;
 }
 
 /** Facts about this installation that `/systeminfo` and `/health` report. */
