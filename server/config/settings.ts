@@ -39,6 +39,14 @@ export interface Config {
     /** A fixed key a Harbor may send to Berth's scanner adapter (`/api/v1`); unset: Berth credentials only. */
     adapterApiKey: string | undefined;
   };
+  replication: {
+    /** The key that seals endpoint credentials; unset: `<dataDir>/secret.key`, made at first start. */
+    secretKeyFile: string | undefined;
+    /** A blob transfer that moves no byte for this long is retried (never a wall-clock limit). */
+    idleTimeoutMs: number;
+    /** Blobs larger than this are pushed in resumable chunks of this size. */
+    chunkBytes: number;
+  };
 }
 
 /** The job system's budgets (see `server/jobs/job-service.ts`). */
@@ -384,6 +392,29 @@ export const SETTINGS: readonly Setting[] = [
     secret: true,
     description:
       "API key a Harbor sends (`X-ScannerAdapter-API-Key` or a bearer token) to use Berth's scanner at `/api/v1`; unset: only Berth credentials of an administrator or a robot with `scan-all` create.",
+  },
+  {
+    key: 'replication.secretKeyFile',
+    env: 'BERTH_REPLICATION_SECRET_KEY_FILE',
+    type: { kind: 'optional-string' },
+    default: undefined,
+    description:
+      'File holding the key that seals replication endpoint credentials at rest (instances sharing one database must share it); unset: `<dataDir>/secret.key`, created at first start.',
+  },
+  {
+    key: 'replication.idleTimeoutMs',
+    env: 'BERTH_REPLICATION_IDLE_TIMEOUT',
+    type: { kind: 'duration' },
+    default: 60_000,
+    description:
+      'A replication blob transfer that moves no byte for this long is aborted and retried from where the destination stands; there is no wall-clock limit.',
+  },
+  {
+    key: 'replication.chunkBytes',
+    env: 'BERTH_REPLICATION_CHUNK',
+    type: { kind: 'bytes' },
+    default: 16 * 1024 * 1024,
+    description: 'Replicated blobs larger than this are pushed in resumable chunks of this size.',
   },
   {
     key: 'audit.retentionMs',
