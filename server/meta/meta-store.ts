@@ -5,6 +5,7 @@ import type { AuditRepo, LabelRepo, MemberRepo, NewProject } from './project-typ
 import type { ImmutableRuleRepo, RetentionPolicyRepo } from './retention-types.js';
 import type { JobRepo } from '../jobs/job-repo.js';
 import type { ScanRepo } from '../scan/engine/scan-repo-types.js';
+import type { ReplicationRepo } from './replication-types.js';
 
 /**
  * The metadata seam. One repository interface per aggregate; every method is async so a PostgreSQL
@@ -41,6 +42,8 @@ export interface MetaStore {
   readonly jobs: JobRepo;
   /** The scanner's caches, reports, findings, registrations, allowlists and settings. */
   readonly scans: ScanRepo;
+  /** Replication endpoints (secrets sealed) and policies. */
+  readonly replication: ReplicationRepo;
   close(): Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { pullCountMigration } from './migration-005-pull-count.js';
 import { gcMigration } from './migration-007-gc.js';
 import { retentionMigration } from './migration-008-retention.js';
 import { scanMigration } from './migration-009-scan.js';
+import { replicationMigration } from './migration-010-replication.js';
 import { jobsMigration } from './migration-006-jobs.js';
 import { createQueryBuilder, translateError } from './executor.js';
 import type { SchemaMigrationsTable } from './schema.js';
@@ -131,6 +132,7 @@ export const MIGRATIONS: readonly Migration[] = [
   gcMigration,
   retentionMigration,
   scanMigration,
+  replicationMigration,
 ];
 
 /**

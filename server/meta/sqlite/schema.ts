@@ -4,6 +4,7 @@ import type { ProjectTables } from './schema-projects.js';
 import type { RetentionTables } from './schema-retention.js';
 import type { JobTables } from './schema-jobs.js';
 import type { ScanTables } from './schema-scan.js';
+import type { ReplicationTables } from './schema-replication.js';
 
 /**
  * Table types for the Kysely query builder: the current shape of the schema that `migrations.ts`
@@ -20,7 +21,8 @@ import type { ScanTables } from './schema-scan.js';
  * upload_sessions (standalone; keyed by upload id)
  * ```
  */
-export interface MetaDatabase extends IdentityTables, ProjectTables, JobTables, RetentionTables, ScanTables {
+export interface MetaDatabase
+  extends IdentityTables, ProjectTables, JobTables, RetentionTables, ScanTables, ReplicationTables {
   schema_migrations: SchemaMigrationsTable;
   projects: ProjectsTable;
   repositories: RepositoriesTable;

@@ -16,6 +16,7 @@ import { SqliteTagRepo } from './tag-repo.js';
 import { SqliteUploadRepo } from './upload-repo.js';
 import { SqliteJobRepo } from './job-repo.js';
 import { SqliteScanRepo } from './scan-repo.js';
+import { SqliteReplicationRepo } from './replication-repo.js';
 
 export interface SqliteMetaStoreOptions {
   /** Database file, or ':memory:' for tests. */
@@ -68,6 +69,7 @@ export function openSqliteMetaStore(options: SqliteMetaStoreOptions): MetaStore 
       retentionPolicies: new SqliteRetentionPolicyRepo(sql, projects),
       jobs: new SqliteJobRepo(sql),
       scans: new SqliteScanRepo(sql),
+      replication: new SqliteReplicationRepo(sql),
       async close() {
         if (closed) return;
         closed = true;
