@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the registry scenarios (bench/run.mjs, with every argument given), then the job
-// system's benchmark (bench/jobs.mjs) and the scanner's (bench/scan.mjs; `--quick` is passed on to
-// both). `--only` names registry scenarios, so with it only run.mjs runs; `npm run bench:jobs` runs
+// system's benchmark (bench/jobs.mjs), the scanner's (bench/scan.mjs) and replication's
+// (bench/replication.mjs; `--quick` is passed on to all three). `--only` names registry scenarios, so with it only run.mjs runs; `npm run bench:jobs` runs
 // the job benchmark alone, `node bench/scan.mjs` the scanner's.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,5 +16,6 @@ if (!args.some((a) => a === '--only' || a.startsWith('--only=') || a === '--help
   const quick = args.includes('--quick') ? ['--quick'] : [];
   status = run('./jobs.mjs', quick) || status;
   status = run('./scan.mjs', quick) || status;
+  status = run('./replication.mjs', quick) || status;
 }
 process.exitCode = status;
