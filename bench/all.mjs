@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: the registry scenarios (bench/run.mjs, with every argument given), then the job
 // system's benchmark (bench/jobs.mjs), the scanner's (bench/scan.mjs) and replication's
-// (bench/replication.mjs; `--quick` is passed on to all three). `--only` names registry scenarios, so with it only run.mjs runs; `npm run bench:jobs` runs
-// the job benchmark alone, `node bench/scan.mjs` the scanner's.
+// (bench/replication.mjs); `--quick` is passed on to all three. `--only` names registry scenarios, so
+// with it only run.mjs runs; `npm run bench:jobs` runs the job benchmark alone, `node bench/scan.mjs`
+// the scanner's, `node bench/replication.mjs` replication's.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
