@@ -33,6 +33,9 @@ const RepositoryListPage = lazy(() =>
 const RepositoryPage = lazy(() =>
   import('./pages/repositories/repository-page').then((m) => ({ default: m.RepositoryPage })),
 );
+const ReplicationPage = lazy(() =>
+  import('./pages/replication/replication-page').then((m) => ({ default: m.ReplicationPage })),
+);
 const ScannerPage = lazy(() => import('./pages/scanner/scanner-page').then((m) => ({ default: m.ScannerPage })));
 const SettingsPage = lazy(() => import('./pages/settings/settings-page').then((m) => ({ default: m.SettingsPage })));
 const UsersPage = lazy(() => import('./pages/users/users-page').then((m) => ({ default: m.UsersPage })));
@@ -147,6 +150,7 @@ const router = createBrowserRouter([
               { path: 'jobs', element: <JobsPage /> },
               { path: 'gc', element: <GcPage /> },
               { path: 'scanner', element: <ScannerPage /> },
+              { path: 'replication', element: <ReplicationPage /> },
               { path: 'users', element: <UsersPage /> },
               { path: 'audit-logs', element: <AuditLogPage /> },
               { path: 'settings', element: <SettingsPage /> },

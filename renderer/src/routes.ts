@@ -23,6 +23,7 @@ export const paths = {
   gc: '/gc',
   settings: '/settings',
   scanner: '/scanner',
+  replication: '/replication',
 };
 
 /** `library/nginx` → `library` (the project is the first path segment of a repository name). */

@@ -34,6 +34,7 @@ export const common = {
       auditLogs: 'Audit log',
       settings: 'Settings',
       scanner: 'Vulnerability scanner',
+      replication: 'Replication',
       administration: 'Administration',
     },
     header: {
@@ -96,6 +97,7 @@ export const common = {
       auditLogs: '审计日志',
       settings: '设置',
       scanner: '漏洞扫描',
+      replication: '复制管理',
       administration: '系统管理',
     },
     header: {

@@ -6,6 +6,7 @@ import { messages as dashboard } from '../pages/dashboard/messages';
 import { messages as gc } from '../pages/gc/messages';
 import { messages as jobs } from '../pages/jobs/messages';
 import { messages as projects } from '../pages/projects/messages';
+import { messages as replication } from '../pages/replication/messages';
 import { messages as repositories } from '../pages/repositories/messages';
 import { messages as scanner } from '../pages/scanner/messages';
 import { messages as settings } from '../pages/settings/messages';
@@ -24,6 +25,7 @@ export const namespaces = {
   gc,
   jobs,
   projects,
+  replication,
   repositories,
   scanner,
   settings,

@@ -7,6 +7,7 @@ import {
   LogoutOutlined,
   SafetyCertificateOutlined,
   ScheduleOutlined,
+  SwapOutlined,
   SettingOutlined,
   TeamOutlined,
   UserOutlined,
@@ -60,6 +61,11 @@ export function AppLayout() {
                 icon: <SafetyCertificateOutlined />,
                 label: <Link to={paths.scanner}>{t('nav.scanner')}</Link>,
               },
+              {
+                key: paths.replication,
+                icon: <SwapOutlined />,
+                label: <Link to={paths.replication}>{t('nav.replication')}</Link>,
+              },
             ]
           : []),
         {
@@ -79,6 +85,7 @@ export function AppLayout() {
       paths.users,
       paths.gc,
       paths.scanner,
+      paths.replication,
       paths.auditLogs,
       paths.settings,
     ].find((p) => location.pathname === p || location.pathname.startsWith(`${p}/`)) ?? paths.dashboard;
