@@ -1,0 +1,67 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobService, NewTask, TaskContext } from '../../jobs/job-types.js';
+import type { EngineTunables, EnumerateParams } from './engine-types.js';
+import type { ExecutionState } from './execution-state.js';
+import { copyTask, selectArtifact } from './select.js';
+
+/**
+ * The one enumeration task of a manual or scheduled run: streams the source page by page and queues
+ * a copy task per selected artifact as each page arrives, so copying starts with the first page and
+ * the catalogue is never held whole. Queuing waits while the execution already has about twice the
+ * policy's concurrency of unfinished tasks: the run's tasks then never fill the shared copy queue
+ * (other policies keep their turn) and a huge source is not written to the task table ahead of need.
+ *
+ * Deletions are not enumerated: like Harbor, Berth replicates a deletion only from the event of it
+ * (`replicate_deletion` on an event-based policy); a manual or scheduled run only copies.
+ */
+export async function runEnumerate(
+  ctx: TaskContext<EnumerateParams>,
+  state: ExecutionState,
+  jobs: JobService,
+  tunables: EngineTunables,
+): Promise<{ message: string }> {
+  const { policy, source } = state;
+  const executionId = ctx.task.executionId;
+  const trigger = ctx.params.trigger;
+  if (policy.replicateDeletion) {
+    ctx.log.info('deletions are replicated from deletion events only (as Harbor does), not by this run');
+  }
+  ctx.log.info(`enumerating the source of policy "${policy.name}" (${policy.filters.length} filters)`);
+  const batch = Math.max(1, policy.concurrency);
+  let listed = 0;
+  let queued = 0;
+  for await (const page of source.enumerate(policy.filters, ctx.signal)) {
+    listed += page.length;
+    const tasks: NewTask[] = [];
+    for (const artifact of page) {
+      const chosen = selectArtifact(policy.filters, artifact);
+      if (!chosen) continue;
+      try {
+        tasks.push(copyTask(executionId, policy, chosen, trigger));
+      } catch (err) {
+        // The namespace rule cannot name a destination for this repository (too few path components).
+        ctx.log.warn(`${artifact.repository} skipped: ${(err as Error).message}`);
+      }
+    }
+    for (let i = 0; i < tasks.length; i += batch) {
+      await roomFor(jobs, executionId, 2 * batch, ctx.signal, tunables.backpressurePollMs);
+      queued += await jobs.addTasks(executionId, tasks.slice(i, i + batch));
+    }
+    ctx.log.info(`listed ${page.length} artifacts, ${tasks.length} selected (${listed} listed so far)`);
+    ctx.progress(queued, queued);
+  }
+  await jobs.seal(executionId);
+  ctx.log.info(`enumeration done: ${listed} listed, ${queued} copy tasks queued`);
+  return { message: JSON.stringify({ listed, queued }) };
+}
+
+/** Waits until the execution has fewer than `bound` unfinished tasks besides this one. */
+async function roomFor(jobs: JobService, executionId: number, bound: number, signal: AbortSignal, pollMs: number) {
+  for (;;) {
+    const page = { page: 1, pageSize: 1 };
+    const pending = (await jobs.listTasks({ executionId, status: 'Pending' }, page)).total;
+    const running = (await jobs.listTasks({ executionId, status: 'Running' }, page)).total - 1;
+    if (pending + running < bound) return;
+    await sleep(pollMs, undefined, { signal });
+  }
+}
