@@ -56,7 +56,7 @@ export function PolicyEditor({ open, policy, onClose }: { open: boolean; policy?
     form.setFieldsValue(policy ? fromPolicy(policy) : DEFAULT_POLICY_FORM);
   }, [open, policy, form]);
 
-  const watched = Form.useWatch([], { form, preserve: true }) as Partial<PolicyFormValues> | undefined;
+  const watched = Form.useWatch((v: Partial<PolicyFormValues>) => v, { form, preserve: true });
   const values: PolicyFormValues = { ...DEFAULT_POLICY_FORM, ...watched };
   const mode = values.mode;
   // Keyed by the form's JSON: useWatch hands back a new object on every render.
