@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, OutputTail, waitForRegistry } from './net.js';
 import { which } from './run.js';
+import { startTokenServer, type TokenServer } from './token-server.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
 
 /**
@@ -20,6 +21,12 @@ export interface ReferenceRegistryOptions {
   port?: number;
   /** An htpasswd file (bcrypt) to require basic auth. */
   htpasswdFile?: string;
+  /**
+   * Token auth (distribution's `auth.token`): a token service of `test/helpers/token-server.ts`,
+   * started for these users (and stopped with the registry), or one the test owns (kept running,
+   * so a registry restarted on the same port and data dir can use it again).
+   */
+  tokenAuth?: { users: Record<string, string>; ttlSeconds?: number } | { server: TokenServer };
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
 }
 
@@ -31,6 +38,8 @@ export interface ReferenceRegistry {
   dataDir: string;
   configPath: string;
   process: ChildProcess;
+  /** The token service when started with `tokenAuth`. */
+  tokenServer?: TokenServer;
   output(): string;
   stop(): Promise<void>;
 }
@@ -47,18 +56,28 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
   const dataDir = options.dataDir ?? join(stateDir, 'data');
   await mkdir(dataDir, { recursive: true });
   const configPath = join(stateDir, 'config.yml');
+  const ownToken =
+    options.tokenAuth && 'users' in options.tokenAuth
+      ? await startTokenServer({
+          users: options.tokenAuth.users,
+          ...(options.tokenAuth.ttlSeconds ? { ttlSeconds: options.tokenAuth.ttlSeconds } : {}),
+        })
+      : undefined;
+  const tokenServer =
+    ownToken ?? (options.tokenAuth && 'server' in options.tokenAuth ? options.tokenAuth.server : undefined);
 
   // The registry logs its address only at info level, which also logs every request; benchmarks
   // want warn, so pick the port here and retry if another process took it in between.
   let started: { child: ChildProcess; tail: OutputTail; host: string } | undefined;
   for (let attempt = 0; !started; attempt++) {
     const port = options.port ?? (await freePort());
-    await writeFile(configPath, configYaml({ ...options, dataDir, port }));
+    await writeFile(configPath, configYaml({ ...options, dataDir, port, tokenServer }));
     try {
       started = await launch(bin, configPath, `127.0.0.1:${port}`);
     } catch (e) {
       const inUse = e instanceof Error && /address already in use/.test(e.message);
       if (!inUse || options.port !== undefined || attempt >= 3) {
+        await ownToken?.stop();
         await removeTempDir(stateDir);
         throw e;
       }
@@ -73,9 +92,11 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     dataDir,
     configPath,
     process: child,
+    ...(tokenServer ? { tokenServer } : {}),
     output: () => tail.toString(),
     async stop() {
       await stopChild(child);
+      await ownToken?.stop();
       await removeTempDir(stateDir);
     },
   };
@@ -114,10 +135,16 @@ export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<vo
   clearTimeout(timer);
 }
 
-function configYaml(o: ReferenceRegistryOptions & { dataDir: string; port: number }): string {
-  const auth = o.htpasswdFile
-    ? `auth:\n  htpasswd:\n    realm: berth-test-reference\n    path: ${JSON.stringify(o.htpasswdFile)}\n`
-    : '';
+function configYaml(
+  o: ReferenceRegistryOptions & { dataDir: string; port: number; tokenServer: TokenServer | undefined },
+): string {
+  const t = o.tokenServer;
+  const auth = t
+    ? `auth:\n  token:\n    realm: ${JSON.stringify(t.realm)}\n    service: ${JSON.stringify(t.service)}\n` +
+      `    issuer: ${JSON.stringify(t.issuer)}\n    rootcertbundle: ${JSON.stringify(t.certPath)}\n`
+    : o.htpasswdFile
+      ? `auth:\n  htpasswd:\n    realm: berth-test-reference\n    path: ${JSON.stringify(o.htpasswdFile)}\n`
+      : '';
   // Upload purging off: tests inspect upload state and run far shorter than the purge interval.
   return `version: 0.1
 log:
