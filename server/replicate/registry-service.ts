@@ -73,7 +73,11 @@ export class RegistryService implements ReplicationRegistries {
     let keep: StoredRegistry['credential'] = null;
     if (change.credential === undefined) {
       keep = stored.credential;
-    } else if (change.credential !== null) {
+    } else if (
+      change.credential !== null &&
+      (change.credential.accessKey !== '' || change.credential.accessSecret !== '')
+    ) {
+      // An empty key with an empty secret is anonymous access: the credential goes.
       merged.credential = change.credential;
       // The API never shows the secret, so an edit that leaves it empty means "unchanged".
       if (change.credential.accessSecret === '' && stored.credential) keep = stored.credential;

@@ -27,6 +27,8 @@ import { scanAllRoutes } from './scan-all-routes.js';
 import { cveAllowlistRoutes } from './cve-allowlist-routes.js';
 import { securityHubRoutes } from './security-hub-routes.js';
 import { vulndbRoutes } from './vulndb-routes.js';
+import { registryRoutes } from './registry-routes.js';
+import { replicationPolicyRoutes } from './replication-policy-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
 export const API_MODULES: readonly ApiRouteModule[] = [
@@ -57,5 +59,7 @@ export const API_MODULES: readonly ApiRouteModule[] = [
   cveAllowlistRoutes,
   securityHubRoutes,
   vulndbRoutes(),
+  registryRoutes,
+  replicationPolicyRoutes,
   eventStreamRoutes(),
 ];
