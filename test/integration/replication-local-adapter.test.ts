@@ -349,6 +349,32 @@ describe('blobs', () => {
   });
 });
 
+describe('immutability', () => {
+  it('refuses to move or delete an immutable tag, as it would a client push', async () => {
+    expect((await call('POST', `${API}/projects`, json({ project_name: 'locked' }))).status).toBe(201);
+    const rule = {
+      action: 'immutable',
+      template: 'immutable_template',
+      tag_selectors: [{ kind: 'doublestar', decoration: 'matches', pattern: '1.*' }],
+      scope_selectors: { repository: [{ kind: 'doublestar', decoration: 'repoMatches', pattern: '**' }] },
+    };
+    expect((await call('POST', `${API}/projects/locked/immutabletagrules`, json(rule))).status).toBe(201);
+    await pushImage(call, 'locked/app', '1.0', { extra: { annotations: { n: 'locked' } } });
+    const other = (await adapter.getManifest('alpha/app', 'v1.0', signal))!;
+    const doc = JSON.parse(other.body.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    for (const d of [doc.config.digest, ...doc.layers.map((l) => l.digest)]) {
+      expect(await adapter.mountBlob('locked/app', d, 'alpha/app', signal)).toBe(true);
+    }
+    await expect(adapter.putManifest('locked/app', '1.0', other.mediaType, other.body, signal)).rejects.toMatchObject({
+      code: 'PRECONDITION',
+    });
+    await expect(adapter.deleteTag('locked/app', '1.0', signal)).rejects.toMatchObject({ code: 'PRECONDITION' });
+    // A tag the rule does not cover takes the same manifest.
+    await adapter.putManifest('locked/app', 'dev', other.mediaType, other.body, signal);
+    expect((await adapter.headManifest('locked/app', 'dev', signal))?.digest).toBe(digests.v1);
+  });
+});
+
 describe('ensureNamespace and a copy into it', () => {
   it('creates a missing project, private, and a copied image can be pulled from it over HTTP', async () => {
     expect((await call('GET', `${API}/projects/mirror`)).status).toBe(404);
