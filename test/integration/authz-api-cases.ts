@@ -1571,6 +1571,63 @@ export const CASES: readonly ApiCase[] = [
     body: () => ({ items: [] }),
     rule: onSystem('configuration', 'update'),
   },
+
+  // Replication executions (Harbor's handler/replication.go): system replication permissions.
+  {
+    op: 'listReplicationExecutions',
+    method: 'GET',
+    path: () => '/replication/executions',
+    rule: onSystem('replication', 'list'),
+  },
+  {
+    // policy_id 0 names no policy (400): a real one would start real runs.
+    op: 'startReplication',
+    method: 'POST',
+    path: () => '/replication/executions',
+    body: () => ({ policy_id: 0 }),
+    rule: onSystem('replication', 'create'),
+    ok: 400,
+  },
+  {
+    op: 'getReplicationExecution',
+    method: 'GET',
+    path: (_c, fx) => `/replication/executions/${fx.id('job:replication')}`,
+    rule: onSystem('replication', 'read'),
+    reset: sharedExecution('job:replication', 'REPLICATION', null),
+  },
+  {
+    op: 'listReplicationTasks',
+    method: 'GET',
+    path: (_c, fx) => `/replication/executions/${fx.id('job:replication')}/tasks`,
+    rule: onSystem('replication', 'read'),
+    reset: sharedExecution('job:replication', 'REPLICATION', null),
+  },
+  {
+    op: 'getReplicationLog',
+    method: 'GET',
+    path: (_c, fx) => `/replication/executions/${fx.id('job:replication')}/tasks/${fx.id('job:replication:task')}/log`,
+    rule: onSystem('replication', 'read'),
+    reset: sharedExecution('job:replication', 'REPLICATION', null),
+  },
+  {
+    // Harbor asks for replication:create to stop a run.
+    op: 'stopReplication',
+    method: 'PUT',
+    path: (_c, fx) => `/replication/executions/${fx.id('replication:stop')}`,
+    rule: onSystem('replication', 'create'),
+    reset: freshExecution('replication:stop', 'REPLICATION', null),
+    effect: async (_c, fx, admin) =>
+      (await admin.db.jobs.getExecution(fx.id('replication:stop')))?.status === 'Stopped',
+  },
+  {
+    // Both sides this registry: refused (400) before any source is listed.
+    op: 'berth:previewReplicationPolicy',
+    method: 'POST',
+    path: () => '/replication/policies/preview',
+    body: () => ({ src_registry: null, dest_registry: null, filters: [] }),
+    rule: onSystem('replication-policy', 'create'),
+    ok: 400,
+  },
 ];
 
 /** Berth's routes under /api/v2.0 that are not in Harbor's swagger, as `method path` (fastify syntax). */
@@ -1592,6 +1649,7 @@ export const BERTH_ROUTES: Readonly<Record<string, string>> = {
   'berth:stopTask': 'PUT /tasks/:id',
   // The stream would not end by itself; the probe reads it to the end.
   'berth:streamEvents': 'GET /events?lifetime=0',
+  'berth:previewReplicationPolicy': 'POST /replication/policies/preview',
 };
 
 /**
@@ -1620,8 +1678,7 @@ export const NOT_SERVED: readonly string[] = [
   ...['listUserGroups', 'createUserGroup', 'searchUserGroups', 'getUserGroup', 'updateUserGroup', 'deleteUserGroup'],
   // Replication and registries
   ...['listReplicationPolicies', 'createReplicationPolicy', 'getReplicationPolicy', 'deleteReplicationPolicy'],
-  ...['updateReplicationPolicy', 'listReplicationExecutions', 'startReplication', 'getReplicationExecution'],
-  ...['stopReplication', 'listReplicationTasks', 'getReplicationLog', 'listRegistryProviderTypes'],
+  ...['updateReplicationPolicy', 'listRegistryProviderTypes'],
   ...['listRegistryProviderInfos', 'createRegistry', 'listRegistries', 'pingRegistry', 'getRegistry'],
   ...['deleteRegistry', 'updateRegistry', 'getRegistryInfo'],
   // Audit purge, job service

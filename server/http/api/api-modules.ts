@@ -29,6 +29,8 @@ import { securityHubRoutes } from './security-hub-routes.js';
 import { vulndbRoutes } from './vulndb-routes.js';
 import { registryRoutes } from './registry-routes.js';
 import { replicationPolicyRoutes } from './replication-policy-routes.js';
+import { replicationExecutionRoutes } from './replication-execution-routes.js';
+import { replicationPreviewRoutes } from './replication-preview-routes.js';
 
 /** Every route module of the Harbor API, registered in this order. Add yours here. */
 export const API_MODULES: readonly ApiRouteModule[] = [
@@ -61,5 +63,7 @@ export const API_MODULES: readonly ApiRouteModule[] = [
   vulndbRoutes(),
   registryRoutes,
   replicationPolicyRoutes,
+  replicationExecutionRoutes,
+  replicationPreviewRoutes,
   eventStreamRoutes(),
 ];
