@@ -23,6 +23,7 @@ import {
 } from '../replication-contract.js';
 import type { EngineTunables } from './engine-types.js';
 import { ReplicationEngine } from './replication-engine.js';
+import { executionJson, taskJson } from '../../http/api/replication-execution-routes.js';
 
 const log = pino({ level: 'silent' });
 const open: Array<{ jobs: LocalJobService; meta: MetaStore }> = [];
@@ -300,6 +301,34 @@ describe('ReplicationEngine copies', () => {
     const [task] = await copyTasks(executionId);
     expect(task).toMatchObject({ status: 'Error', attempts: 1 });
     expect(task!.statusMessage).toMatch(/refused the credentials: bad password/);
+  });
+});
+
+describe('Harbor execution and task JSON', () => {
+  it('counts artifact tasks only, in Harbor status words, with byte progress and resources', async () => {
+    const { local, run, jobs, copyTasks } = await setup();
+    local.image('library/a', ['1.0'], [1000]);
+    const { executionId, done } = await run({ destNamespace: 'm' });
+    const e = await done();
+    expect(await executionJson(jobs, e)).toMatchObject({
+      id: executionId,
+      status: 'Succeed',
+      trigger: 'manual',
+      total: 1,
+      succeed: 1,
+      failed: 0,
+      in_progress: 0,
+      stopped: 0,
+    });
+    const [task] = await copyTasks(executionId);
+    expect(taskJson(task!)).toMatchObject({
+      status: 'Succeed',
+      job_id: String(task!.id),
+      operation: 'copy',
+      resource_type: 'image',
+      src_resource: 'library/a:1.0',
+      dst_resource: 'm/a:1.0',
+    });
   });
 });
 
