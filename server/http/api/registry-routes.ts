@@ -9,6 +9,7 @@ import {
   type RegistryType,
 } from '../../replicate/replication-contract.js';
 import { validateRegistry } from '../../replicate/registry-service.js';
+import type { StoredRegistry } from '../../meta/replication-types.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ApiRouteModule } from './api-plugin.js';
 import { requireSystem } from './guards.js';
@@ -91,7 +92,7 @@ export const registryRoutes: ApiRouteModule = (app, deps) => {
 
   app.put<{ Params: { id: string } }>('/registries/:id', async (req, reply) => {
     await requireSystem(req, 'registry', 'update');
-    const existing = await stored(deps, req.params.id);
+    const existing = await storedSettings(deps, req.params.id);
     const change = readRegistryUpdate(req.body, existing);
     const updated = await replicationApi(deps).registries.update(existing.id, change);
     auditReplication(req, deps, { operation: 'update', resourceType: 'registry', resource: updated.name });
@@ -100,7 +101,7 @@ export const registryRoutes: ApiRouteModule = (app, deps) => {
 
   app.delete<{ Params: { id: string } }>('/registries/:id', async (req, reply) => {
     await requireSystem(req, 'registry', 'delete');
-    const existing = await stored(deps, req.params.id);
+    const existing = await storedSettings(deps, req.params.id);
     await replicationApi(deps).registries.delete(existing.id);
     auditReplication(req, deps, { operation: 'delete', resourceType: 'registry', resource: existing.name });
     return reply.code(200).send();
@@ -148,6 +149,19 @@ function providerInfo(type: RegistryType): Record<string, unknown> {
 async function stored(deps: ApiDeps, raw: string): Promise<RegistryEndpoint> {
   const id = idParam(raw);
   const found = id === undefined ? undefined : await replicationApi(deps).registries.get(id);
+  if (!found) throw new NotFound('NAME_UNKNOWN', `registry ${raw.slice(0, 40)} not found`);
+  return found;
+}
+
+/**
+ * A stored endpoint's settings without opening its secret: an update or delete must work even when
+ * the secret cannot be opened any more (the key file was replaced), since entering the password
+ * again is the way out.
+ */
+async function storedSettings(deps: ApiDeps, raw: string): Promise<StoredRegistry> {
+  replicationApi(deps);
+  const id = idParam(raw);
+  const found = id === undefined ? undefined : await deps.meta.replication.getRegistry(id);
   if (!found) throw new NotFound('NAME_UNKNOWN', `registry ${raw.slice(0, 40)} not found`);
   return found;
 }
@@ -216,7 +230,7 @@ function readRegistry(raw: unknown): NewRegistry {
  * Harbor's RegistryUpdate, merged over `existing`: fields left out stay. A masked secret (what GET
  * shows) counts as no new secret, so a client that sends back what it read changes nothing.
  */
-function readRegistryUpdate(raw: unknown, existing: RegistryEndpoint): RegistryChange {
+function readRegistryUpdate(raw: unknown, existing: StoredRegistry): RegistryChange {
   const body = objectBody(raw, 'the request body (RegistryUpdate)');
   const change: RegistryChange = {};
   const name = optText(body, 'name');
