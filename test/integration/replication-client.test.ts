@@ -7,8 +7,16 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotFound, Unauthorized } from '../../server/core/errors.js';
+import pino from 'pino';
+import { RemoteAdapterFactory } from '../../server/replicate/adapters/adapter-factory.js';
+import type { RemoteAdapter } from '../../server/replicate/adapters/remote-adapter.js';
 import { RegistryClient } from '../../server/replicate/client/registry-client.js';
-import { ReplicationTransportError } from '../../server/replicate/replication-contract.js';
+import {
+  ReplicationTransportError,
+  type RegistryEndpoint,
+  type ReplicationAdapter,
+  type ReplicationFilter,
+} from '../../server/replicate/replication-contract.js';
 import { buildArtifact, buildIndex, randomImage, sha256Digest, type BuiltManifest } from '../fixtures/image-builder.js';
 import { seededBytes } from '../fixtures/random.js';
 import { freePort } from '../helpers/net.js';
@@ -284,6 +292,55 @@ describe('manifests', () => {
     const found = await c.referrers('ref/a', image.digest, signal());
     expect(found.map((d) => d.digest)).toEqual([sbom.digest]);
     expect(await c.referrers('ref/a', sbom.digest, signal())).toEqual([]);
+  });
+});
+
+describe('tag-based adapters', () => {
+  const endpointOf = (type: RegistryEndpoint['type'], repositories: string[] = []): RegistryEndpoint => ({
+    id: 0,
+    name: 'peer',
+    description: '',
+    type,
+    url: token.url,
+    credential: { type: 'basic', accessKey: USER, accessSecret: PASSWORD },
+    insecure: false,
+    caCertificate: null,
+    repositories,
+    status: 'unknown',
+    creationTime: new Date(0),
+    updateTime: new Date(0),
+  });
+
+  it('docker-registry enumerates the catalogue by pages, name filter first, one artifact per passing tag', async () => {
+    const c = clientOf(token.url);
+    const image = randomImage({ seed: 'enumerate', layerSizes: [100] });
+    await pushImage(c, 'en/x', image, '1.0');
+    await pushImage(c, 'en/x', image, 'dev');
+    await pushImage(c, 'en/y/z', image, '2.0');
+    await pushImage(c, 'eo/other', image, '1.0');
+    const factory = new RemoteAdapterFactory({ local: {} as ReplicationAdapter, log: pino({ level: 'silent' }) });
+    const adapter = factory.forEndpoint(endpointOf('docker-registry')) as RemoteAdapter;
+    clients.push(adapter.client);
+    const found: string[] = [];
+    const filters: ReplicationFilter[] = [
+      { type: 'name', value: 'en/**' },
+      { type: 'tag', value: 'dev', decoration: 'excludes' },
+    ];
+    for await (const page of adapter.enumerate(filters, signal())) {
+      for (const a of page) found.push(`${a.repository}:${a.tags.join(',')}${a.digest ? '@' : ''}`);
+    }
+    expect(found).toEqual(['en/x:1.0', 'en/y/z:2.0']);
+
+    const tags = token.tokenServer!.requests.map((r) => r.scopes).flat();
+    // The name filter kept the other repository's tags from being listed at all.
+    expect(tags).not.toContain('repository:eo/other:pull');
+
+    const oci = factory.forEndpoint(endpointOf('oci', ['en/y/z', 'eo/other'])) as RemoteAdapter;
+    clients.push(oci.client);
+    const listed: string[] = [];
+    for await (const page of oci.enumerate([], signal()))
+      for (const a of page) listed.push(`${a.repository}:${a.tags[0]}`);
+    expect(listed).toEqual(['en/y/z:2.0', 'eo/other:1.0']);
   });
 });
 

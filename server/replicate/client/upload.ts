@@ -306,8 +306,9 @@ async function sendChunks(ctx: AttemptContext, chunk: number, open: Open): Promi
         headersTimeoutMs: Math.max(ctx.client.requestTimeoutMs, ctx.idleMs),
       });
       if (res.status === 416) {
+        // The destination holds another amount than we thought (a cut chunk it finished storing
+        // after we asked): the retry asks again where it stands.
         await drain(res);
-        state.restart = true;
         throw new ReplicationTransportError(`PATCH ${describe(res.url)}: the destination refused the range`, 416);
       }
       if (res.status !== 202) throw await statusError(res, `PATCH ${describe(res.url)}`);
