@@ -382,11 +382,17 @@ async function main() {
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-repl-bench-'));
   const password = benchPassword();
-  const git = (...argv) => execFileSync('git', ['-C', o.berthDir, ...argv], { encoding: 'utf8' }).trim();
+  const git = (...argv) => {
+    try {
+      return execFileSync('git', ['-C', o.berthDir, ...argv], { encoding: 'utf8', stdio: 'pipe' }).trim();
+    } catch {
+      return null; // a build copied out of git
+    }
+  };
   const results = {
     host: hostInfo(),
     commit: git('rev-parse', '--short', 'HEAD'),
-    dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'server').length > 0,
+    dirty: git('status', '--porcelain', '--untracked-files=no', '--', 'server')?.length > 0,
     skopeo: execFileSync('skopeo', ['--version'], { encoding: 'utf8' }).trim(),
     loadAverage: os.loadavg().map((x) => round(x, 2)),
     options: { ...o, only: [...o.only], sides: [...o.sides] },
