@@ -329,6 +329,64 @@ const sharedExecution = (key: string, vendorType: string, project: string | null
 };
 
 /**
+ * Replication fixtures, written to the database directly: endpoints without a credential pointing
+ * where nothing listens, and manual push policies to the shared endpoint. `fresh*` make one per
+ * caller (for updates and deletes), `sharedRegistry` and `sharedPolicy` one for every case.
+ */
+let replicationSeq = 0;
+async function makeRegistry(fx: Fixture, admin: Admin, key: string): Promise<void> {
+  const registry = await admin.db.replication.createRegistry({
+    name: `matrix-${key.replace(/\W/g, '-')}-${++replicationSeq}`,
+    description: '',
+    type: 'docker-registry',
+    url: 'http://127.0.0.1:9',
+    credential: null,
+    insecure: false,
+    caCertificate: null,
+    repositories: [],
+  });
+  fx.set(key, registry.id);
+}
+async function makePolicy(fx: Fixture, admin: Admin, key: string): Promise<void> {
+  await sharedRegistry(fx, admin);
+  const policy = await admin.db.replication.createPolicy({
+    name: `matrix-${key.replace(/\W/g, '-')}-${++replicationSeq}`,
+    description: '',
+    srcRegistryId: 0,
+    destRegistryId: fx.id('replication:registry'),
+    destNamespace: '',
+    destNamespaceReplaceCount: -1,
+    trigger: { type: 'manual' },
+    filters: [],
+    replicateDeletion: false,
+    override: true,
+    enabled: true,
+    speedKbps: 0,
+    copyByChunk: false,
+    singleActive: false,
+    concurrency: 4,
+    copyReferrers: true,
+  });
+  fx.set(key, policy.id);
+}
+const sharedOnce = (key: string, make: (fx: Fixture, admin: Admin) => Promise<void>) => (fx: Fixture, admin: Admin) => {
+  const made = sharedFixtures.get(fx) ?? new Map<string, Promise<void>>();
+  sharedFixtures.set(fx, made);
+  if (!made.has(key)) made.set(key, make(fx, admin));
+  return made.get(key) as Promise<void>;
+};
+const sharedRegistry = sharedOnce('replication:registry', (fx, admin) =>
+  makeRegistry(fx, admin, 'replication:registry'),
+);
+const sharedPolicy = sharedOnce('replication:policy', (fx, admin) => makePolicy(fx, admin, 'replication:policy'));
+const freshRegistry = (key: string) => (fx: Fixture, admin: Admin) => makeRegistry(fx, admin, key);
+const freshPolicy = (key: string) => (fx: Fixture, admin: Admin) => makePolicy(fx, admin, key);
+const registryNamed = async (admin: Admin, name: string) =>
+  (await admin.db.replication.listRegistries({ name, offset: 0, limit: 10 })).items.some((r) => r.name === name);
+const policyNamed = async (admin: Admin, name: string) =>
+  (await admin.db.replication.listPolicies({ name, offset: 0, limit: 10 })).items.some((p) => p.name === name);
+
+/**
  * Immutability and retention fixtures. `priv`'s retention policy selects no repository, so a run
  * finishes at once (no task) and callers can trigger it one after another; `del-<key>` projects get a
  * policy each for the deletes, `pub` none (only a system admin may create one there).
@@ -1619,6 +1677,112 @@ export const CASES: readonly ApiCase[] = [
     effect: async (_c, fx, admin) =>
       (await admin.db.jobs.getExecution(fx.id('replication:stop')))?.status === 'Stopped',
   },
+  // Replication endpoints and policies (Harbor's handler/registry.go and replication.go): system
+  // registry, replication-adapter and replication-policy permissions.
+  { op: 'listRegistries', method: 'GET', path: () => '/registries', rule: onSystem('registry', 'list') },
+  {
+    op: 'createRegistry',
+    method: 'POST',
+    path: () => '/registries',
+    body: (c) => ({ name: `registry-${c.key}`, type: 'docker-registry', url: 'http://127.0.0.1:9' }),
+    rule: onSystem('registry', 'create'),
+    ok: 201,
+    effect: (c, _fx, admin) => registryNamed(admin, `registry-${c.key}`),
+  },
+  {
+    // Nothing listens there: an allowed caller's connection test fails with 400.
+    op: 'pingRegistry',
+    method: 'POST',
+    path: () => '/registries/ping',
+    body: () => ({ type: 'docker-registry', url: 'http://127.0.0.1:9' }),
+    rule: onSystem('registry', 'read'),
+    ok: 400,
+  },
+  {
+    op: 'getRegistry',
+    method: 'GET',
+    path: (_c, fx) => `/registries/${fx.id('replication:registry')}`,
+    rule: onSystem('registry', 'read'),
+    reset: sharedRegistry,
+  },
+  {
+    op: 'getRegistryInfo',
+    method: 'GET',
+    path: (_c, fx) => `/registries/${fx.id('replication:registry')}/info`,
+    rule: onSystem('registry', 'read'),
+    reset: sharedRegistry,
+  },
+  {
+    op: 'updateRegistry',
+    method: 'PUT',
+    path: (_c, fx) => `/registries/${fx.id('registry:upd')}`,
+    body: (c) => ({ description: `changed by ${c.key}` }),
+    rule: onSystem('registry', 'update'),
+    reset: freshRegistry('registry:upd'),
+    effect: async (c, fx, admin) =>
+      (await admin.db.replication.getRegistry(fx.id('registry:upd')))?.description === `changed by ${c.key}`,
+  },
+  {
+    op: 'deleteRegistry',
+    method: 'DELETE',
+    path: (_c, fx) => `/registries/${fx.id('registry:del')}`,
+    rule: onSystem('registry', 'delete'),
+    reset: freshRegistry('registry:del'),
+    effect: async (_c, fx, admin) => (await admin.db.replication.getRegistry(fx.id('registry:del'))) === undefined,
+  },
+  {
+    op: 'listRegistryProviderTypes',
+    method: 'GET',
+    path: () => '/replication/adapters',
+    rule: onSystem('replication-adapter', 'list'),
+  },
+  {
+    op: 'listRegistryProviderInfos',
+    method: 'GET',
+    path: () => '/replication/adapterinfos',
+    rule: onSystem('replication-adapter', 'list'),
+  },
+  {
+    op: 'listReplicationPolicies',
+    method: 'GET',
+    path: () => '/replication/policies',
+    rule: onSystem('replication-policy', 'list'),
+  },
+  {
+    op: 'createReplicationPolicy',
+    method: 'POST',
+    path: () => '/replication/policies',
+    body: (c, fx) => ({ name: `policy-${c.key}`, dest_registry: { id: fx.id('replication:registry') } }),
+    rule: onSystem('replication-policy', 'create'),
+    ok: 201,
+    reset: sharedRegistry,
+    effect: (c, _fx, admin) => policyNamed(admin, `policy-${c.key}`),
+  },
+  {
+    op: 'getReplicationPolicy',
+    method: 'GET',
+    path: (_c, fx) => `/replication/policies/${fx.id('replication:policy')}`,
+    rule: onSystem('replication-policy', 'read'),
+    reset: sharedPolicy,
+  },
+  {
+    op: 'updateReplicationPolicy',
+    method: 'PUT',
+    path: (_c, fx) => `/replication/policies/${fx.id('policy:upd')}`,
+    body: (c) => ({ description: `changed by ${c.key}` }),
+    rule: onSystem('replication-policy', 'update'),
+    reset: freshPolicy('policy:upd'),
+    effect: async (c, fx, admin) =>
+      (await admin.db.replication.getPolicy(fx.id('policy:upd')))?.description === `changed by ${c.key}`,
+  },
+  {
+    op: 'deleteReplicationPolicy',
+    method: 'DELETE',
+    path: (_c, fx) => `/replication/policies/${fx.id('policy:del')}`,
+    rule: onSystem('replication-policy', 'delete'),
+    reset: freshPolicy('policy:del'),
+    effect: async (_c, fx, admin) => (await admin.db.replication.getPolicy(fx.id('policy:del'))) === undefined,
+  },
   {
     // Both sides this registry: refused (400) before any source is listed.
     op: 'berth:previewReplicationPolicy',
@@ -1676,11 +1840,6 @@ export const NOT_SERVED: readonly string[] = [
   ...['GetLogsOfWebhookTask', 'LastTrigger', 'ListWebhookJobs', 'GetSupportedEventTypes'],
   // User groups
   ...['listUserGroups', 'createUserGroup', 'searchUserGroups', 'getUserGroup', 'updateUserGroup', 'deleteUserGroup'],
-  // Replication and registries
-  ...['listReplicationPolicies', 'createReplicationPolicy', 'getReplicationPolicy', 'deleteReplicationPolicy'],
-  ...['updateReplicationPolicy', 'listRegistryProviderTypes'],
-  ...['listRegistryProviderInfos', 'createRegistry', 'listRegistries', 'pingRegistry', 'getRegistry'],
-  ...['deleteRegistry', 'updateRegistry', 'getRegistryInfo'],
   // Audit purge, job service
   ...['getPurgeHistory', 'getPurgeJob', 'stopPurge', 'getPurgeJobLog', 'getPurgeSchedule', 'createPurgeSchedule'],
   'updatePurgeSchedule',
