@@ -205,6 +205,57 @@ describe('blobs', () => {
     expect(back.equals(data)).toBe(true);
   });
 
+  it('completes a push when the destination is stopped mid-upload and started again on the same data', async () => {
+    const dataDir = await tmp.make('restarted-registry');
+    const port = await freePort();
+    let registry = await startReferenceRegistry({ dataDir, port });
+    try {
+      const c = clientOf(registry.url, null, { chunkBytes: 256 * 1024 });
+      const data = seededBytes(1_200_000, 'restart');
+      const boundary = 512 * 1024;
+      const opens: number[] = [];
+      let read = 0;
+      const open = (offset: number) => {
+        opens.push(offset);
+        let position = offset;
+        let restarted = opens.length > 1;
+        return Promise.resolve(
+          new Readable({
+            read() {
+              if (!restarted && position === boundary) {
+                // Between two chunks: the registry goes down while the next PATCH waits for bytes.
+                restarted = true;
+                void (async () => {
+                  await registry.stop();
+                  registry = await startReferenceRegistry({ dataDir, port });
+                  this.destroy(new Error('source noticed the peer restart'));
+                })();
+                return;
+              }
+              if (position >= data.length) return void this.push(null);
+              const end = Math.min(data.length, position + 64 * 1024);
+              read += end - position;
+              this.push(data.subarray(position, end));
+              position = end;
+            },
+          }),
+        );
+      };
+      await c.pushBlob('restart/a', { digest: sha256Digest(data), size: data.length }, open, {
+        signal: signal(),
+        retries: 10,
+      });
+      // Where it resumes depends on how much of the chunk in flight distribution stored before it
+      // stopped (a cut chunk makes it drop the upload); it never sends the blob twice over.
+      expect(opens).toHaveLength(2);
+      expect(read).toBeLessThan(2 * data.length);
+      const back = await readAll(await c.openBlob('restart/a', sha256Digest(data), 0, signal()));
+      expect(back.equals(data)).toBe(true);
+    } finally {
+      await registry.stop();
+    }
+  });
+
   it('aborts an attempt whose source stalls (idle watchdog) and retries it', async () => {
     const c = clientOf(plain.url, null, { chunkBytes: 64 * 1024 });
     const data = seededBytes(300_000, 'stall');
@@ -272,6 +323,10 @@ describe('manifests', () => {
     expect(got?.body.equals(image.bytes)).toBe(true);
     expect(got?.mediaType).toBe(image.mediaType);
     expect(await c.getManifest('mf/a', 'nope', signal())).toBeUndefined();
+    // One token for the pull scope served the HEAD and both GETs (and the one below).
+    await c.getManifest('mf/a', '1.0', signal());
+    const pullTokens = token.tokenServer!.requests.filter((r) => r.scopes.join(' ') === 'repository:mf/a:pull');
+    expect(pullTokens).toHaveLength(1);
     expect(await c.deleteManifest('mf/a', image.digest, signal())).toBe(true);
     expect(await c.headManifest('mf/a', '1.0', signal())).toBeUndefined();
     expect(await c.deleteManifest('mf/a', image.digest, signal())).toBe(false);

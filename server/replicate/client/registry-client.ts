@@ -252,9 +252,15 @@ export class RegistryClient {
     const total = Number(header(res, 'x-total-count'));
     const next = nextLink(res);
     if (next && next.origin !== this.origin) throw new Invalid('UNSUPPORTED', `next page on another origin`);
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new Invalid('UNSUPPORTED', `${method} ${describe(url)}: the answer is not JSON`);
+    }
     return {
       status: res.status,
-      json: text === '' ? undefined : JSON.parse(text),
+      json,
       ...(Number.isFinite(total) && header(res, 'x-total-count') !== undefined ? { total } : {}),
       ...(next ? { next } : {}),
     };
