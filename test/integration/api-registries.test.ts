@@ -144,6 +144,9 @@ describe('registries', () => {
     });
     const slash = await create('peer-slash', { url: `${peer.url}//` });
     expect((await registry(slash)).url).toBe(peer.url);
+    const byType = await call('GET', '/registries?q=type%3Ddocker-hub');
+    expect(parseJson<Json[]>(byType).map((r) => r.name)).toEqual(['hub']);
+    expect((await call('GET', '/registries?q=type%3Dquay')).status).toBe(400);
   });
 
   it('tests the connection: right password 200, wrong password and unreachable 400 with the reason', async () => {
@@ -244,7 +247,9 @@ describe('registries', () => {
     const id = await create('peer-lost-key');
     await writeFile(join(server.dataDir, 'secret.key'), `${Buffer.alloc(32, 7).toString('base64url')}\n`);
     await server.restart();
-    const res = await call('GET', `/registries/${id}`);
+    // Still shown (showing needs no secret); using it says why it cannot.
+    expect((await registry(id)).credential).toEqual({ type: 'basic', access_key: USER, access_secret: '*****' });
+    const res = await call('POST', '/registries/ping', { id });
     expect(res.status).toBe(412);
     expect(res.body.toString()).toMatch(/peer-lost-key.*replaced or lost/);
     // The operator's way out: enter the password again.

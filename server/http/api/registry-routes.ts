@@ -61,7 +61,14 @@ export const registryRoutes: ApiRouteModule = (app, deps) => {
     }
     const legacy = (req.query as RawQuery).name;
     if (typeof legacy === 'string' && legacy !== '') query.name = legacy;
-    const page = await replicationApi(deps).registries.list(query);
+    replicationApi(deps);
+    // Shown from the stored settings: listing needs no secret, so none is opened.
+    const page = await deps.meta.replication.listRegistries({
+      ...(query.name ? { name: query.name } : {}),
+      ...(query.type ? { type: query.type } : {}),
+      offset: list.query.offset,
+      limit: list.pageSize,
+    });
     reply.headers(pagingHeaders(req.url, page.total, list));
     return page.items.map(toRegistryJson);
   });
@@ -87,7 +94,7 @@ export const registryRoutes: ApiRouteModule = (app, deps) => {
 
   app.get<{ Params: { id: string } }>('/registries/:id', async (req) => {
     await requireSystem(req, 'registry', 'read');
-    return toRegistryJson(await stored(deps, req.params.id));
+    return toRegistryJson(await storedSettings(deps, req.params.id));
   });
 
   app.put<{ Params: { id: string } }>('/registries/:id', async (req, reply) => {
@@ -154,9 +161,9 @@ async function stored(deps: ApiDeps, raw: string): Promise<RegistryEndpoint> {
 }
 
 /**
- * A stored endpoint's settings without opening its secret: an update or delete must work even when
- * the secret cannot be opened any more (the key file was replaced), since entering the password
- * again is the way out.
+ * A stored endpoint's settings without opening its secret: showing, updating or deleting it must
+ * work even when the secret cannot be opened any more (the key file was replaced), since entering
+ * the password again is the way out. Only using it (ping, info, replication) opens the secret.
  */
 async function storedSettings(deps: ApiDeps, raw: string): Promise<StoredRegistry> {
   replicationApi(deps);

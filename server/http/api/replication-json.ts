@@ -38,7 +38,12 @@ export interface RegistryJson {
   update_time: string;
 }
 
-export function toRegistryJson(r: RegistryEndpoint): RegistryJson {
+/** An endpoint as shown: its credential's secret is never needed (nor opened) to show it. */
+export type ShownRegistry = Omit<RegistryEndpoint, 'credential'> & {
+  credential: { type: string; accessKey: string } | null;
+};
+
+export function toRegistryJson(r: ShownRegistry): RegistryJson {
   return {
     id: r.id,
     name: r.name,

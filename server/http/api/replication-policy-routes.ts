@@ -124,13 +124,12 @@ async function sidesOf(
   deps: ApiDeps,
   policies: readonly ReplicationPolicy[],
 ): Promise<(id: number) => RegistryJson | null> {
-  const { registries } = replicationApi(deps);
   const byId = new Map<number, RegistryJson | null>();
   byId.set(LOCAL_REGISTRY_ID, localRegistryJson(localUrl(req, deps)));
   for (const p of policies) {
     for (const id of [p.srcRegistryId, p.destRegistryId]) {
       if (byId.has(id)) continue;
-      const registry = await registries.get(id);
+      const registry = await deps.meta.replication.getRegistry(id);
       byId.set(id, registry ? toRegistryJson(registry) : null);
     }
   }
