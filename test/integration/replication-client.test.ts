@@ -298,6 +298,20 @@ describe('blobs', () => {
     expect(opens).toBe(3);
   });
 
+  it('does not retry when the source refuses to open the blob', async () => {
+    const c = clientOf(plain.url, null);
+    let opens = 0;
+    const open = () => {
+      opens++;
+      return Promise.reject(new NotFound('BLOB_UNKNOWN', 'not at the source'));
+    };
+    const digest = sha256Digest(Buffer.from('x'));
+    await expect(c.pushBlob('fail/b', { digest, size: 1 }, open, { signal: signal() })).rejects.toBeInstanceOf(
+      NotFound,
+    );
+    expect(opens).toBe(1);
+  });
+
   it('mounts across repositories with a token that can pull the source', async () => {
     const c = clientOf(token.url);
     const data = seededBytes(20_000, 'mount');

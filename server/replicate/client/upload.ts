@@ -168,6 +168,7 @@ export async function pushBlob(
   let resuming = false;
   // A digest mismatch may come from a resume gone wrong: one fresh upload, then it is the source's fault.
   let digestRestarts = 0;
+  const sourceRefusals = new WeakSet<Error>();
 
   for (;;) {
     o.signal.throwIfAborted();
@@ -187,15 +188,21 @@ export async function pushBlob(
       }
       attempt.touch();
       const source = async (offset: number) => {
-        const raw = await open(offset);
+        const raw = await open(offset).catch((e: unknown) => {
+          // The source refusing (a blob it does not have, credentials) is not the upload's fault.
+          if (e instanceof DomainError) sourceRefusals.add(e);
+          throw e;
+        });
         attempt.touch();
         return o.throttle ? o.throttle(raw) : raw;
       };
       await (chunked ? sendChunks(ctx, chunk, source) : sendWhole(ctx, source));
       return;
     } catch (e) {
+      attempt.done();
       if (o.signal.aborted) throw o.signal.reason ?? e;
       const error = attempt.signal.aborted ? (attempt.signal.reason as Error) : (e as Error);
+      if (sourceRefusals.has(error)) throw error;
       if (error instanceof Invalid && error.code === 'DIGEST_INVALID' && digestRestarts++ > 0) throw error;
       if (error instanceof Invalid && RESTART_CODES.has(error.code)) state.restart = true;
       else if (error instanceof DomainError && !(error instanceof NotFound)) throw error;
