@@ -30,6 +30,12 @@ import { BerthAdapter } from './scan/adapter/berth-adapter.js';
 import { createFileImageScanner } from './scan/adapter/file-image-scanner.js';
 import { BUILTIN_IDENTITY, ScanEngine } from './scan/engine/scan-service.js';
 import { advisoryDbFile, openAdvisoryDatabase } from './scan/vulndb/index.js';
+import { openSecretBox } from './auth/secret-box.js';
+import { RegistryService } from './replicate/registry-service.js';
+import { PolicyService } from './replicate/policy-service.js';
+import { LocalAdapter } from './replicate/adapters/local-adapter.js';
+import { RemoteAdapterFactory } from './replicate/adapters/adapter-factory.js';
+import { ReplicationEngine } from './replicate/engine/replication-engine.js';
 
 /**
  * The composition root: config → storage → metadata → services → HTTP. Every seam's implementation
@@ -169,6 +175,41 @@ export async function composeApp(
     tempDir: adapterTmp,
   });
 
+  // Replication: endpoints (credentials sealed under a key file), policies, and the engine on the job
+  // system. The local side goes through the same services as a client's push, so quotas, immutable
+  // tags, events and the audit log apply to what replication writes.
+  const replicationLog = log.child({ module: 'replication' });
+  const secretBox = await openSecretBox(config.dataDir, config.replication.secretKeyFile);
+  const registries = new RegistryService({ meta, box: secretBox });
+  const policies = new PolicyService({ meta, registries, log: replicationLog });
+  const adapters = new RemoteAdapterFactory({
+    local: new LocalAdapter({
+      meta,
+      manifests,
+      uploads,
+      blobs,
+      log: replicationLog,
+      linkRefreshMs: config.gc.windowMs / 2,
+      audit,
+    }),
+    log: replicationLog,
+    version: berthVersion(),
+  });
+  const replication = new ReplicationEngine({
+    jobs,
+    events,
+    registries,
+    policies,
+    adapters,
+    log: replicationLog,
+    tunables: {
+      idleTimeoutMs: config.replication.idleTimeoutMs,
+      chunkBytes: config.replication.chunkBytes,
+      chunkAboveBytes: config.replication.chunkBytes,
+    },
+  });
+  await replication.register();
+
   const auth = {
     authenticator,
     tokens,
@@ -195,6 +236,7 @@ export async function composeApp(
       jobs,
       gc,
       scans,
+      replication: { registries, policies, adapters, service: replication },
       system: {
         version: berthVersion(),
         volumeDir: config.storage.driver === 'filesystem' ? config.storage.rootDir : config.dataDir,
