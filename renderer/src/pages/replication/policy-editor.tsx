@@ -129,7 +129,6 @@ export function PolicyEditor({ open, policy, onClose }: { open: boolean; policy?
           <Form<PolicyFormValues>
             form={form}
             layout="vertical"
-            requiredMark="optional"
             initialValues={DEFAULT_POLICY_FORM}
             onFinish={() => save.mutate({ ...DEFAULT_POLICY_FORM, ...form.getFieldsValue(true) })}
           >

@@ -100,7 +100,6 @@ export function RegistryDialog({
       <Form<RegistryFormValues>
         form={form}
         layout="vertical"
-        requiredMark="optional"
         initialValues={EMPTY_REGISTRY_FORM}
         onFinish={(v) => save.mutate({ ...EMPTY_REGISTRY_FORM, ...form.getFieldsValue(true), ...v })}
         onValuesChange={() => setPing(undefined)}
