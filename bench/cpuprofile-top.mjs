@@ -2,15 +2,22 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof, e.g. from `npm run bench -- --cpu-prof DIR`): the top
 // functions by self time and by inclusive time (each sample counted once per function on its stack),
 // in % of the sampled time.
-//   node bench/cpuprofile-top.mjs FILE.cpuprofile [--top N] [--match REGEX]
+//   node bench/cpuprofile-top.mjs FILE.cpuprofile [--top N] [--match REGEX] [--from US --to US]
 // --match: also the share of samples whose stack contains a function whose name or file matches REGEX.
+// --from/--to: only samples in that window, in µs of the monotonic clock the profile's timestamps use
+// (CLOCK_MONOTONIC, as process.hrtime.bigint() / 1000n in another process; bench/replication.mjs records them).
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: 'string', default: '25' }, match: { type: 'string', multiple: true, default: [] } },
+  options: {
+    top: { type: 'string', default: '25' },
+    match: { type: 'string', multiple: true, default: [] },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
 });
 if (positionals.length !== 1) {
   process.stderr.write('usage: node bench/cpuprofile-top.mjs FILE.cpuprofile [--top N] [--match REGEX]...\n');
@@ -34,8 +41,13 @@ const incl = new Map();
 const matchers = a.match.map((re) => ({ re: new RegExp(re), us: 0 }));
 let total = 0;
 let idle = 0;
+const from = a.from === undefined ? -Infinity : Number(a.from);
+const to = a.to === undefined ? Infinity : Number(a.to);
+let at = profile.startTime;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] || 0;
+  at += dt;
+  if (at < from || at > to) return;
   const n = byId.get(id);
   const key = label(n);
   total += dt;

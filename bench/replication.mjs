@@ -129,12 +129,17 @@ const cpuOf = (pid, tree = true) => sampleProcess(pid, tree)?.cpuS ?? null;
 /** Runs `fn` and adds wall seconds and the CPU seconds of the source Berth, the destination and this process (+ reaped skopeo). */
 async function measured(berthPid, destPid, fn) {
   const before = [cpuOf(berthPid), cpuOf(destPid), cpuOf(process.pid, false)];
+  const monoUs = () => Number(process.hrtime.bigint() / 1000n);
+  const from = monoUs();
   const t0 = performance.now();
   const result = await fn();
   const seconds = (performance.now() - t0) / 1000;
+  const to = monoUs();
   const after = [cpuOf(berthPid), cpuOf(destPid), cpuOf(process.pid, false)];
   const delta = (i) => (before[i] == null || after[i] == null ? null : round(after[i] - before[i], 2));
-  return { ...result, seconds, cpu: { sourceBerthS: delta(0), destinationS: delta(1), clientS: delta(2) } };
+  // `window`: the monotonic clock a --cpu-prof profile uses, for `cpuprofile-top.mjs --from --to`.
+  const cpu = { sourceBerthS: delta(0), destinationS: delta(1), clientS: delta(2) };
+  return { ...result, seconds, cpu, window: { from, to } };
 }
 
 function runCommand(cmd, argv, { logFile, env }) {
@@ -270,6 +275,7 @@ async function runSide(sc, side, ctx, roundNo) {
       imagesPerS: round(sc.expected.length / res.seconds, 1),
       mibPerS: round(sc.bytes / MiB / res.seconds, 1),
       cpu: res.cpu,
+      window: res.window,
       tagsVerified: check.checked,
       ...(res.tasks !== undefined ? { tasks: res.tasks, concurrency: res.concurrency } : {}),
       ...(res.serverStart ? { serverStart: res.serverStart, serverEnd: res.serverEnd } : {}),
@@ -315,6 +321,7 @@ async function backlogScenario(ctx, tags) {
       seconds: round(run.seconds, 3),
       tasksPerS: round(run.execution.total / run.seconds),
       cpu: run.cpu,
+      window: run.window,
       serverStart: run.execution.start_time,
       serverEnd: run.execution.end_time,
       peer: [peerBefore, peerAfter],
