@@ -205,6 +205,11 @@ export interface PushBlobOptions {
   retries?: number;
   /** No byte moving for this long aborts the attempt (an idle timeout, never a wall clock). Default 60 s. */
   idleTimeoutMs?: number;
+  /**
+   * Called before each retry of the blob: `offset` is where the new attempt starts (what the
+   * destination reported holding; 0 when the upload was lost and starts over), `reason` the failure.
+   */
+  onRetry?: (retry: { offset: number; reason: string }) => void;
 }
 
 /**

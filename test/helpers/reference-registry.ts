@@ -167,6 +167,8 @@ storage:
 http:
   addr: 127.0.0.1:${o.port}
   secret: berth-test-not-secret
+  # A stop (SIGTERM) lets requests in flight finish, as a registry taken down for maintenance does.
+  draintimeout: 10s
 health:
   storagedriver:
     enabled: false

@@ -49,6 +49,7 @@ export async function pushLocalBlob(
         failures = reached > before ? 1 : failures + 1;
         if (failures > retries) throw err;
         log.debug({ err, digest: blob.digest, offset: reached, failures }, 'blob source failed; resuming');
+        options.onRetry?.({ offset: reached, reason: err instanceof Error ? err.message : String(err) });
       }
     }
     await uploads.complete(repo, id, blob.digest);

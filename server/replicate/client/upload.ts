@@ -166,6 +166,8 @@ export async function pushBlob(
   let failures = 0;
   let confirmedAtLastFailure = -1;
   let resuming = false;
+  /** Why the previous attempt failed, told to `onRetry` once the next one knows its offset. */
+  let retryReason: string | undefined;
   // A digest mismatch may come from a resume gone wrong: one fresh upload, then it is the source's fault.
   let digestRestarts = 0;
   const sourceRefusals = new WeakSet<Error>();
@@ -185,6 +187,10 @@ export async function pushBlob(
       if (!state.session) {
         state.session = await startUpload(ctx);
         state.confirmed = 0;
+      }
+      if (retryReason !== undefined) {
+        o.onRetry?.({ offset: chunked ? state.confirmed : 0, reason: retryReason });
+        retryReason = undefined;
       }
       attempt.touch();
       const source = async (offset: number) => {
@@ -212,6 +218,7 @@ export async function pushBlob(
       confirmedAtLastFailure = state.confirmed;
       if (++failures > retries) throw error;
       resuming = true;
+      retryReason = error.message;
       const base = Math.min(30_000, client.backoffMs * 2 ** (failures - 1));
       await sleep(base * (0.5 + Math.random() * 0.5), undefined, { signal: o.signal });
     } finally {

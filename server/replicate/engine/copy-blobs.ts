@@ -96,6 +96,12 @@ async function pushBlob(job: BlobJob, blob: Descriptor): Promise<void> {
       ...(bucket ? { throttle: (source: Readable) => paced(source, bucket.throttle(signal)) } : {}),
       retries: tunables.blobRetries,
       idleTimeoutMs: tunables.idleTimeoutMs,
+      onRetry: ({ offset, reason }) =>
+        log.warn(
+          offset > 0
+            ? `blob ${blob.digest}: ${reason}; resuming at byte ${offset} of ${blob.size}, where ${dstRepository} stands`
+            : `blob ${blob.digest}: ${reason}; the destination kept nothing, starting again from byte 0`,
+        ),
     },
   );
   state.blobHomes.set(blob.digest, dstRepository);
