@@ -198,6 +198,12 @@ function TaskTable({ executionId, running }: { executionId: number; running: boo
   );
 }
 
+const BYTE_STATUS: Record<string, 'active' | 'exception' | 'success'> = {
+  InProgress: 'active',
+  Failed: 'exception',
+  Succeed: 'success',
+};
+
 function ByteProgress({ task }: { task: ReplicationTask }) {
   const done = task.bytes_done ?? 0;
   const total = task.bytes_total ?? 0;
@@ -211,7 +217,7 @@ function ByteProgress({ task }: { task: ReplicationTask }) {
           percent={value}
           size="small"
           showInfo={false}
-          status={task.status === 'Failed' ? 'exception' : task.status === 'InProgress' ? 'active' : 'normal'}
+          status={BYTE_STATUS[task.status] ?? 'normal'}
           aria-label={text}
         />
         <Typography.Text type="secondary" style={{ fontSize: 11 }}>
