@@ -157,8 +157,19 @@ describe('push replication to the reference registry (token auth)', () => {
     const run = await api.waitFor(await api.start(policyId));
     expect(run.status, await api.logs(Number(run.id))).toBe('Succeed');
     expect(await dest.manifestDigest('signed/app', 'v1')).toBe(image.digest);
-    // distribution 2.8 has no referrers API: the signature is there by digest.
+    // distribution 2.8 has no referrers API: the signature is there by digest, and listed in the
+    // subject's `sha256-<hex>` tag index where cosign and notation look for it.
     expect(await dest.manifestDigest('signed/app', signature.digest)).toBe(signature.digest);
+    const fallback = await dest.manifest('signed/app', image.digest.replace(':', '-'));
+    const listed = (
+      JSON.parse(fallback?.toString() ?? '{}') as { manifests?: Array<{ digest: string; artifactType?: string }> }
+    ).manifests;
+    expect(listed).toEqual([
+      expect.objectContaining({
+        digest: signature.digest,
+        artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      }),
+    ]);
   }, 60_000);
 
   it('keeps to the bandwidth limit over the byte stream', async () => {

@@ -107,6 +107,56 @@ export async function putManifest(
       throw new Invalid('DIGEST_INVALID', `PUT ${describe(res.url)}: the registry stored ${announced}, not ${mine}`);
     }
   }
+  // A registry that stored a referrer without saying `OCI-Subject` has no referrers API: the OCI
+  // distribution spec leaves the client to keep the subject's `sha256-<hex>` tag index current, or
+  // nobody (cosign, notation, the next replication) finds the signature there.
+  const subject = subjectOf(body);
+  if (subject && !header(res, 'oci-subject')) {
+    const digest = isDigestRef(t.reference) ? t.reference : digestOf(body);
+    await addToReferrersTag(client, t.repository, subject, { mediaType, digest, size: body.length, body }, signal);
+  }
+}
+
+/** The subject digest of an image manifest or index, if it names one. */
+function subjectOf(body: Buffer): string | undefined {
+  try {
+    const json = JSON.parse(body.toString('utf8')) as { subject?: { digest?: unknown } };
+    const digest = json.subject?.digest;
+    return typeof digest === 'string' && /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/.test(digest)
+      ? digest
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function addToReferrersTag(
+  client: RegistryClient,
+  repository: string,
+  subject: string,
+  referrer: { mediaType: string; digest: string; size: number; body: Buffer },
+  signal: AbortSignal,
+): Promise<void> {
+  const { algorithm, hex } = parseDigest(subject);
+  const tag = { repository, reference: `${algorithm}-${hex}` };
+  const existing = await getManifest(client, tag, signal);
+  const manifests = existing ? descriptorsOf(existing.body) : [];
+  if (manifests.some((d) => d.digest === referrer.digest)) return;
+  const json = JSON.parse(referrer.body.toString('utf8')) as {
+    artifactType?: string;
+    config?: { mediaType?: string };
+    annotations?: Record<string, string>;
+  };
+  const artifactType = json.artifactType ?? json.config?.mediaType;
+  manifests.push({
+    mediaType: referrer.mediaType,
+    digest: referrer.digest,
+    size: referrer.size,
+    ...(artifactType ? { artifactType } : {}),
+    ...(json.annotations ? { annotations: json.annotations } : {}),
+  });
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaTypes.ociIndex, manifests }));
+  await putManifest(client, tag, MediaTypes.ociIndex, index, signal);
 }
 
 export async function deleteManifest(client: RegistryClient, t: ManifestTarget, signal: AbortSignal): Promise<boolean> {
