@@ -270,7 +270,19 @@ export async function composeApp(
   const setServerUrl = (url: string) => {
     serverUrl = url;
   };
-  return { http, meta, events, audit, jobs, desktop, purgeStale, scans, vulndb, setServerUrl };
+  return {
+    http,
+    meta,
+    events,
+    audit,
+    jobs,
+    desktop,
+    purgeStale,
+    scans,
+    vulndb,
+    setServerUrl,
+    replicationAdapters: adapters,
+  };
 }
 
 /** The identity provider for `auth.mode` (none for `db`: the local database is the Authenticator's own). */

@@ -51,12 +51,8 @@ export class ListenError extends Error {
 export async function createServer(options: ServerOptions = {}): Promise<BerthServer> {
   const config = loadConfig({ overrides: options.config as ConfigInput | undefined });
   const log = options.logger ?? pino({ level: config.log.level, base: { pid: process.pid } });
-  const { http, meta, audit, jobs, desktop, purgeStale, scans, vulndb, setServerUrl } = await composeApp(
-    config,
-    log,
-    { adminPassword: options.adminPassword },
-    options.desktop,
-  );
+  const { http, meta, audit, jobs, desktop, purgeStale, scans, vulndb, setServerUrl, replicationAdapters } =
+    await composeApp(config, log, { adminPassword: options.adminPassword }, options.desktop);
   audit.startRetention({
     retentionMs: config.audit.retentionMs,
     maxRows: config.audit.maxRows,
@@ -118,6 +114,8 @@ export async function createServer(options: ServerOptions = {}): Promise<BerthSe
           clearTimeout(force);
           await scans.close();
           await jobs.close();
+          // After the jobs: their transfers are aborted by then, so no request is cut twice.
+          await replicationAdapters.close();
           await vulndb.close();
           await audit.close();
           await meta.close();
