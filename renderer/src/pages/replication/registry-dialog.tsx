@@ -1,7 +1,7 @@
 import { ApiOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Alert, App, Button, Form, Input, Modal, Select, Switch } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../../api/client';
 import { errorMessage } from '../../components/error-alert';
@@ -41,6 +41,11 @@ export function RegistryDialog({
   const type = Form.useWatch('type', form) ?? EMPTY_REGISTRY_FORM.type;
   const [ping, setPing] = useState<PingResult>();
   const editing = registry !== undefined;
+  const result = useRef<HTMLDivElement>(null);
+  // The form is taller than the window: bring the test's outcome into view below it.
+  useEffect(() => {
+    if (ping) result.current?.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+  }, [ping]);
 
   useEffect(() => {
     if (!open) return;
@@ -174,16 +179,18 @@ export function RegistryDialog({
           />
         </Form.Item>
       </Form>
-      {ping?.ok === true && (
-        <Alert
-          type="success"
-          showIcon
-          title={t('registries.testOk', { name: form.getFieldValue('name') || form.getFieldValue('url') })}
-        />
-      )}
-      {ping?.ok === false && (
-        <Alert type="error" showIcon title={t('registries.testFailed')} description={ping.message} />
-      )}
+      <div ref={result}>
+        {ping?.ok === true && (
+          <Alert
+            type="success"
+            showIcon
+            title={t('registries.testOk', { name: form.getFieldValue('name') || form.getFieldValue('url') })}
+          />
+        )}
+        {ping?.ok === false && (
+          <Alert type="error" showIcon title={t('registries.testFailed')} description={ping.message} />
+        )}
+      </div>
       {save.error && (
         <Alert
           type="error"
