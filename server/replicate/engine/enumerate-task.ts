@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobService, NewTask, TaskContext } from '../../jobs/job-types.js';
+import { FINAL_STATUSES, type JobService, type NewTask, type TaskContext } from '../../jobs/job-types.js';
 import type { EngineTunables, EnumerateParams } from './engine-types.js';
 import type { ExecutionState } from './execution-state.js';
 import { copyTask, selectArtifact } from './select.js';
@@ -55,13 +54,35 @@ export async function runEnumerate(
   return { message: JSON.stringify({ listed, queued }) };
 }
 
-/** Waits until the execution has fewer than `bound` unfinished tasks besides this one. */
+/**
+ * Waits until the execution has fewer than `bound` unfinished tasks besides this one. A task of the
+ * execution ending wakes it at once (the job system's events); the poll is only the fallback, so
+ * the queue refills at the pace tasks finish, not at the poll's.
+ */
 async function roomFor(jobs: JobService, executionId: number, bound: number, signal: AbortSignal, pollMs: number) {
   for (;;) {
     const page = { page: 1, pageSize: 1 };
     const pending = (await jobs.listTasks({ executionId, status: 'Pending' }, page)).total;
     const running = (await jobs.listTasks({ executionId, status: 'Running' }, page)).total - 1;
     if (pending + running < bound) return;
-    await sleep(pollMs, undefined, { signal });
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal.removeEventListener('abort', aborted);
+      };
+      const timer = setTimeout(() => (done(), resolve()), pollMs);
+      const unsubscribe = jobs.subscribe((event) => {
+        if (event.kind === 'task' && event.task.executionId === executionId && FINAL.has(event.task.status)) {
+          done();
+          resolve();
+        }
+      });
+      const aborted = () => (done(), reject(signal.reason));
+      signal.addEventListener('abort', aborted, { once: true });
+      if (signal.aborted) aborted();
+    });
   }
 }
+
+const FINAL = new Set<string>(FINAL_STATUSES);
