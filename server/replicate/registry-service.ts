@@ -83,6 +83,12 @@ export class RegistryService implements ReplicationRegistries {
       if (change.credential.accessSecret === '' && stored.credential) keep = stored.credential;
     }
     const valid = validateRegistry(merged);
+    // A kept secret follows its endpoint, never a new address: else whoever may edit endpoints could
+    // point one at a host they own and have the secret sent there.
+    const reusesStoredSecret = keep !== null && (!valid.credential || valid.credential.accessSecret === '');
+    if (reusesStoredSecret && !sameOrigin(stored.url, valid.url)) {
+      throw new Invalid('NAME_INVALID', "the endpoint's address changed: enter its access secret again");
+    }
     return this.open(await this.meta.replication.updateRegistry(id, this.sealed(valid, keep)));
   }
 
@@ -234,4 +240,13 @@ function validateRepositories(repositories: readonly string[]): string[] {
     if (!out.includes(name)) out.push(name);
   }
   return out;
+}
+
+/** Same scheme, host and port. */
+export function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
 }

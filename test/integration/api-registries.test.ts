@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -195,6 +197,35 @@ describe('registries', () => {
     expect((await call('POST', '/registries/ping', { id, access_secret: PASSWORD })).status).toBe(200);
     expect((await registry(id)).status).toBe('unhealthy');
     expect((await call('POST', '/registries/ping', { id: 999_999 })).status).toBe(404);
+  });
+
+  it('sends a stored secret only to its own endpoint: a new address needs the secret again', async () => {
+    const id = await create('peer-moved');
+    // A listener that records what it is sent and asks for Basic credentials.
+    const seen: string[] = [];
+    const trap = createHttpServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="trap"' }).end();
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    const trapUrl = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
+    try {
+      // A ping of the stored endpoint at another address carries no stored secret.
+      expect((await call('POST', '/registries/ping', { id, url: trapUrl })).status).toBe(400);
+      const sent = seen.filter((h) => h.startsWith('Basic ')).map((h) => Buffer.from(h.slice(6), 'base64').toString());
+      expect(sent.some((c) => c.includes(PASSWORD))).toBe(false);
+      // Moving the endpoint keeps its secret only if it is given again.
+      const moved = await call('PUT', `/registries/${id}`, { url: trapUrl });
+      expect(moved.status).toBe(400);
+      expect(moved.body.toString()).toMatch(/enter its access secret again/);
+      expect((await registry(id)).url).toBe(peer.url);
+      expect((await call('PUT', `/registries/${id}`, { url: trapUrl, access_secret: 'New-Secret-1' })).status).toBe(
+        200,
+      );
+      expect((await registry(id)).url).toBe(trapUrl);
+    } finally {
+      await new Promise((resolve) => trap.close(resolve));
+    }
   });
 
   it('serves the registry info and the adapter types', async () => {

@@ -8,7 +8,7 @@ import {
   type RegistryEndpoint,
   type RegistryType,
 } from '../../replicate/replication-contract.js';
-import { validateRegistry } from '../../replicate/registry-service.js';
+import { sameOrigin, validateRegistry } from '../../replicate/registry-service.js';
 import type { StoredRegistry } from '../../meta/replication-types.js';
 import type { ApiDeps } from './api-deps.js';
 import type { ApiRouteModule } from './api-plugin.js';
@@ -288,11 +288,14 @@ async function pingTarget(deps: ApiDeps, raw: unknown): Promise<{ endpoint: Regi
   if (!base && (optText(body, 'type') ?? '') === '') throw new Invalid('NAME_INVALID', 'type or url cannot be empty');
   const key = optText(body, 'access_key') ?? base?.credential?.accessKey ?? '';
   let secret = optText(body, 'access_secret');
-  if (secret === undefined || secret === '' || secret === MASKED_SECRET) secret = base?.credential?.accessSecret ?? '';
+  const url = optText(body, 'url') ?? base?.url ?? '';
+  // The stored secret is only ever sent to the stored endpoint's own origin (see RegistryService.update).
+  const storedSecret = base && sameOrigin(base.url, url) ? (base.credential?.accessSecret ?? '') : '';
+  if (secret === undefined || secret === '' || secret === MASKED_SECRET) secret = storedSecret;
   const valid = validateRegistry({
     name: base?.name ?? 'ping',
     type: base && body.type === undefined ? base.type : registryType(body.type),
-    url: optText(body, 'url') ?? base?.url ?? '',
+    url,
     credential: {
       type: credentialType(optText(body, 'credential_type') ?? base?.credential?.type),
       accessKey: key,
