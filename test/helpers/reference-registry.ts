@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
 import { freePort, OutputTail, waitForRegistry } from './net.js';
 import { which } from './run.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
@@ -28,6 +29,11 @@ export interface ReferenceRegistryOptions {
    */
   tokenAuth?: { users: Record<string, string>; ttlSeconds?: number } | { server: TokenServer };
   logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /**
+   * Serve HTTPS (distribution's `http.tls`): PEM file paths of the server certificate and key, and
+   * the CA that issued it (PEM text), which only the readiness probe trusts, never the process.
+   */
+  tls?: { certificate: string; key: string; ca: string };
 }
 
 export interface ReferenceRegistry {
@@ -73,7 +79,7 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     const port = options.port ?? (await freePort());
     await writeFile(configPath, configYaml({ ...options, dataDir, port, tokenServer }));
     try {
-      started = await launch(bin, configPath, `127.0.0.1:${port}`);
+      started = await launch(bin, configPath, `127.0.0.1:${port}`, options.tls?.ca);
     } catch (e) {
       const inUse = e instanceof Error && /address already in use/.test(e.message);
       if (!inUse || options.port !== undefined || attempt >= 3) {
@@ -84,7 +90,7 @@ export async function startReferenceRegistry(options: ReferenceRegistryOptions =
     }
   }
   const { child, tail, host } = started;
-  const url = `http://${host}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host}`;
   return {
     url,
     host,
@@ -106,6 +112,7 @@ async function launch(
   bin: string,
   configPath: string,
   host: string,
+  tlsCa?: string,
 ): Promise<{ child: ChildProcess; tail: OutputTail; host: string }> {
   const child = spawn(bin, ['serve', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = new OutputTail();
@@ -114,7 +121,9 @@ async function launch(
   child.stdout?.on('data', (b: Buffer) => tail.push(b));
   child.stderr?.on('data', (b: Buffer) => tail.push(b));
   try {
-    await waitForRegistry(`http://${host}`, { alive: () => !exited, describe: () => tail.toString() });
+    const watch = { alive: () => !exited, describe: () => tail.toString() };
+    if (tlsCa) await waitForTls(`https://${host}`, tlsCa, watch);
+    else await waitForRegistry(`http://${host}`, watch);
     // Someone else may have answered on that port while ours failed to bind: make sure ours lives.
     await sleep(50);
     if (exited) throw new Error(`docker-registry exited during startup\n${tail.toString()}`);
@@ -123,6 +132,33 @@ async function launch(
     throw e;
   }
   return { child, tail, host };
+}
+
+/** `waitForRegistry` over HTTPS, trusting `ca` for these requests only. */
+async function waitForTls(
+  url: string,
+  ca: string,
+  { alive, describe }: { alive: () => boolean; describe: () => string },
+): Promise<void> {
+  const agent = new Agent({ connect: { ca } });
+  const deadline = Date.now() + 20_000;
+  let last = 'no answer';
+  try {
+    while (Date.now() < deadline && alive()) {
+      try {
+        const res = await request(`${url}/v2/`, { dispatcher: agent, signal: AbortSignal.timeout(2000) });
+        await res.body.dump();
+        if (res.statusCode === 200 || res.statusCode === 401) return;
+        last = `HTTP ${res.statusCode}`;
+      } catch (e) {
+        last = e instanceof Error ? e.message : String(e);
+      }
+      await sleep(50);
+    }
+  } finally {
+    await agent.close();
+  }
+  throw new Error(`registry at ${url} did not come up (${last})\n${describe()}`);
 }
 
 /** SIGTERM, then SIGKILL if the child is still there after `graceMs`. */
@@ -169,7 +205,7 @@ http:
   secret: berth-test-not-secret
   # A stop (SIGTERM) lets requests in flight finish, as a registry taken down for maintenance does.
   draintimeout: 10s
-health:
+${o.tls ? `  tls:\n    certificate: ${JSON.stringify(o.tls.certificate)}\n    key: ${JSON.stringify(o.tls.key)}\n` : ''}health:
   storagedriver:
     enabled: false
 ${auth}`;

@@ -73,6 +73,15 @@ export function describe(url: URL): string {
 }
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|TLS|SSL|EPROTO/i;
+/** OpenSSL's verification failures that mean "no trusted CA issued this chain". */
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
 
 export function networkError(e: unknown, what: string): Error {
   if (e instanceof DomainError || e instanceof ReplicationTransportError) return e;
@@ -86,7 +95,10 @@ export function networkError(e: unknown, what: string): Error {
   else if (code === 'UND_ERR_CONNECT_TIMEOUT') reason = 'connecting timed out';
   else if (code === 'UND_ERR_HEADERS_TIMEOUT') reason = 'the registry did not answer in time';
   else if (code === 'UND_ERR_BODY_TIMEOUT') reason = 'the response stalled';
-  else if (TLS_CODES.test(code) || TLS_CODES.test(message)) {
+  else if (UNTRUSTED_CODES.has(code)) {
+    // OpenSSL's words ("unable to verify the first certificate") do not tell an operator what to do.
+    reason = `TLS failed: the registry's certificate is not trusted (${message}); give the CA certificate that issued it, or mark the endpoint insecure to skip verification`;
+  } else if (TLS_CODES.test(code) || TLS_CODES.test(message)) {
     reason = `TLS failed: ${message} (check the CA certificate, or mark the endpoint insecure to skip verification)`;
   } else reason = message;
   return new ReplicationTransportError(`${what}: ${reason}${code && !reason.includes(code) ? ` [${code}]` : ''}`);
