@@ -10,7 +10,7 @@
 //
 //   npm run build && node bench/replication.mjs [--quick] [--rounds N] [--only small,large,backlog]
 //     [--small N] [--small-repos N] [--small-kib N] [--large-mib N] [--backlog N] [--backlog-repos N]
-//     [--sides skopeo,berth] [--concurrency N] [--berth-dir DIR] [--cpu-prof DIR]
+//     [--sides skopeo,berth] [--concurrency N] [--berth-dir DIR] [--cpu-prof DIR] [--keep]
 //   (--berth-dir: a checkout whose dist/ is built, e.g. a `git worktree` of HEAD; default this one)
 //
 // The large layer is a random file made once and kept in .cache/bench/ (gitignored).
@@ -52,6 +52,7 @@ const { values: a } = parseArgs({
     concurrency: { type: 'string' },
     'berth-dir': { type: 'string' },
     'cpu-prof': { type: 'string' },
+    keep: { type: 'boolean', default: false },
   },
 });
 const num = (v, full, quick) => Number(v ?? (a.quick ? quick : full));
@@ -68,7 +69,10 @@ const o = {
   sides: new Set((a.sides ?? 'skopeo,berth').split(',')),
   berthDir: path.resolve(a['berth-dir'] ?? ROOT),
   cpuProf: a['cpu-prof'] ? path.resolve(a['cpu-prof']) : null,
+  /** Keep the servers' directories (logs, data) under the temp dir for a post-mortem. */
+  keep: a.keep,
 };
+const rmDir = (dir) => (o.keep ? undefined : fs.rmSync(dir, { recursive: true, force: true }));
 const log = (msg) => process.stderr.write(`replication bench: ${msg}\n`);
 const round = (x, d = 0) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 const median = (xs) => {
@@ -284,7 +288,7 @@ async function runSide(sc, side, ctx, roundNo) {
     return rec;
   } finally {
     await stopPid(dest.pid);
-    fs.rmSync(dir, { recursive: true, force: true });
+    rmDir(dir);
   }
 }
 
@@ -334,7 +338,7 @@ async function backlogScenario(ctx, tags) {
   } finally {
     await dropPolicy(ctx, p);
     await stopPid(dest.pid);
-    fs.rmSync(dir, { recursive: true, force: true });
+    rmDir(dir);
   }
 }
 
@@ -460,7 +464,8 @@ async function main() {
     if (backlogTags && o.sides.has('berth')) results.backlog = await backlogScenario(ctx, backlogTags);
   } finally {
     await stopAll(o.cpuProf ? 30_000 : 3000);
-    fs.rmSync(work, { recursive: true, force: true });
+    if (o.keep) log(`kept ${work}`);
+    rmDir(work);
   }
   results.summary = summarize(results);
   for (const sc of results.scenarios) delete sc.expected;
