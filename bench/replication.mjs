@@ -222,7 +222,7 @@ async function dropPolicy(ctx, p) {
 }
 
 /** Starts a manual execution and polls it (every `pollMs`) until it is no longer InProgress; fails unless every task succeeded. */
-async function execute(ctx, policyId, pollMs = 200) {
+async function execute(ctx, policyId, pollMs = 200, { tolerate = false } = {}) {
   const id = await ctx.api.create('/replication/executions', { policy_id: policyId });
   let x;
   for (;;) {
@@ -230,7 +230,7 @@ async function execute(ctx, policyId, pollMs = 200) {
     if (x.status !== 'InProgress') break;
     await sleep(pollMs);
   }
-  if (x.status !== 'Succeed' || x.failed > 0 || x.succeed !== x.total) {
+  if (!tolerate && (x.status !== 'Succeed' || x.failed > 0 || x.succeed !== x.total)) {
     const tasks = (await ctx.api.call('GET', `/replication/executions/${id}/tasks?status=Failed&page_size=3`)).json;
     const first = Array.isArray(tasks) ? tasks[0] : null;
     const taskLog = first
@@ -298,13 +298,22 @@ async function backlogScenario(ctx, tags) {
   const dest = await startReference(dir);
   const p = await pushPolicy(ctx, dest, `backlog-${path.basename(dir)}`, 'backlog');
   try {
+    // The copying runs are untimed; a run that left failed tasks is repeated (it copies only what is
+    // missing) so the timed run starts from a complete destination. Failures are recorded.
     const t0 = performance.now();
-    const first = await execute(ctx, p.policyId, 500);
-    const firstSeconds = (performance.now() - t0) / 1000;
+    const copyRuns = [];
+    for (let i = 0; ; i++) {
+      const { execution: x } = await execute(ctx, p.policyId, 500, { tolerate: true });
+      const seconds = round((performance.now() - t0) / 1000, 1);
+      copyRuns.push({ status: x.status, total: x.total, failed: x.failed, seconds });
+      log(`backlog: copying run ${i + 1}: ${JSON.stringify(copyRuns[i])}`);
+      if (x.status === 'Succeed' && x.failed === 0) break;
+      if (i === 2) throw new Error(`backlog: 3 copying runs still left failed tasks: ${JSON.stringify(copyRuns)}`);
+    }
+    const firstSeconds = copyRuns[0].seconds;
     const check = await headAll(dest.url, tags, 8);
     if (check.missing.length || check.wrong.length)
-      throw new Error(`backlog: first run left ${check.missing.length} tags missing`);
-    log(`backlog: first (copying) run ${round(firstSeconds, 1)} s for ${first.execution.total} tasks`);
+      throw new Error(`backlog: copying left ${check.missing.length} tags missing`);
     const conc = p.concurrency ?? 4;
     const peer = async () => {
       const r = await measured(ctx.berth.pid, dest.pid, () => headAll(dest.url, tags, conc));
@@ -320,7 +329,8 @@ async function backlogScenario(ctx, tags) {
     const rec = {
       tags: tags.length,
       concurrency: conc,
-      firstRunSeconds: round(firstSeconds, 2),
+      firstRunSeconds: firstSeconds,
+      copyRuns,
       tasks: run.execution.total,
       seconds: round(run.seconds, 3),
       tasksPerS: round(run.execution.total / run.seconds),
