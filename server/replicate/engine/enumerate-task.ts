@@ -1,4 +1,5 @@
 import { FINAL_STATUSES, type JobService, type NewTask, type TaskContext } from '../../jobs/job-types.js';
+import { REPLICATION_JOB_TYPES } from '../replication-contract.js';
 import type { EngineTunables, EnumerateParams } from './engine-types.js';
 import type { ExecutionState } from './execution-state.js';
 import { copyTask, selectArtifact } from './select.js';
@@ -29,6 +30,9 @@ export async function runEnumerate(
   const batch = Math.max(1, policy.concurrency);
   let listed = 0;
   let queued = 0;
+  // A re-run (after a crash or a transport failure) lists the source again, and the job system's
+  // dedupe keys only guard unfinished tasks: skip what this execution queued before, finished or not.
+  const before = await queuedKeys(jobs, executionId);
   for await (const page of source.enumerate(policy.filters, ctx.signal)) {
     listed += page.length;
     const tasks: NewTask[] = [];
@@ -36,7 +40,8 @@ export async function runEnumerate(
       const chosen = selectArtifact(policy.filters, artifact);
       if (!chosen) continue;
       try {
-        tasks.push(copyTask(executionId, policy, chosen, trigger));
+        const task = copyTask(executionId, policy, chosen, trigger);
+        if (!task.dedupeKey || !before.has(task.dedupeKey)) tasks.push(task);
       } catch (err) {
         // The namespace rule cannot name a destination for this repository (too few path components).
         ctx.log.warn(`${artifact.repository} skipped: ${(err as Error).message}`);
@@ -52,6 +57,17 @@ export async function runEnumerate(
   await jobs.seal(executionId);
   ctx.log.info(`enumeration done: ${listed} listed, ${queued} copy tasks queued`);
   return { message: JSON.stringify({ listed, queued }) };
+}
+
+/** Dedupe keys of the copy tasks the execution already has, whatever their status. */
+async function queuedKeys(jobs: JobService, executionId: number): Promise<Set<string>> {
+  const keys = new Set<string>();
+  const pageSize = 500;
+  for (let page = 1; ; page++) {
+    const { items } = await jobs.listTasks({ executionId, jobType: REPLICATION_JOB_TYPES.copy }, { page, pageSize });
+    for (const t of items) if (t.dedupeKey) keys.add(t.dedupeKey);
+    if (items.length < pageSize) return keys;
+  }
 }
 
 /**
