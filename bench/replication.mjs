@@ -356,7 +356,7 @@ function summarize(results) {
   const rows = [];
   for (const sc of results.scenarios) {
     const recs = results.records.filter((r) => r.scenario === sc.id);
-    const side = (s, k) => median(recs.filter((r) => r.side === s).map((r) => r[k]));
+    const side = (s, k) => round(median(recs.filter((r) => r.side === s).map((r) => r[k])), 2);
     const berthS = side('berth', 'seconds');
     const skopeoS = side('skopeo', 'seconds');
     rows.push({
