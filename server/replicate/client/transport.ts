@@ -59,6 +59,10 @@ export async function exchange(agent: Dispatcher, x: Exchange): Promise<Response
       signal: x.signal,
       headersTimeout: x.headersTimeoutMs,
       bodyTimeout: x.bodyTimeoutMs,
+      // undici closes the connection after every HEAD unless told otherwise (for servers that send a
+      // body anyway); registries do not, and replication HEADs every tag and blob it might skip: a
+      // new TCP (and TLS) connection each time cost the destination more CPU than the HEADs.
+      ...(x.method === 'HEAD' ? { reset: false } : {}),
     });
     return { status: res.statusCode, headers: res.headers, body: res.body as Response['body'], url: x.url };
   } catch (e) {
@@ -173,7 +177,9 @@ async function errorDetail(res: Response): Promise<{ code?: string; message: str
   }
   try {
     const json = JSON.parse(text) as { errors?: Array<{ code?: unknown; message?: unknown }> };
-    const first = Array.isArray(json.errors) ? json.errors[0] : undefined;
+    const errors = Array.isArray(json.errors) ? json.errors : [];
+    // A blob the manifest names being unknown says what to do (retry) better than the codes beside it.
+    const first = errors.find((e) => e?.code === 'MANIFEST_BLOB_UNKNOWN') ?? errors[0];
     if (first) {
       const code = typeof first.code === 'string' ? first.code : undefined;
       const message = typeof first.message === 'string' ? first.message : '';
@@ -201,6 +207,10 @@ export async function statusError(res: Response, what: string): Promise<Error> {
   }
   if (res.status === 429 || res.status >= 500 || res.status < 400)
     return new ReplicationTransportError(text, res.status);
+  // distribution rewrites a repository's blob link in place: a manifest PUT racing a mount of one
+  // of its blobs (another task, the same repository) can find it missing for a moment. The task's
+  // retry HEADs the blob again and puts the manifest; a blob that is really gone fails it then.
+  if (detail.code === 'MANIFEST_BLOB_UNKNOWN') return new ReplicationTransportError(text, res.status);
   const code = detail.code && KNOWN_CODES.has(detail.code) ? (detail.code as OciErrorCode) : 'UNSUPPORTED';
   return new Invalid(code, text);
 }

@@ -43,9 +43,34 @@ export async function copyBlobs(job: BlobJob, blobs: readonly Descriptor[]): Pro
 /**
  * One blob: there already (HEAD) → skip; pushed by this execution to another destination repository
  * → mount from there; else stream it from the source, paced by the execution's bucket. A blob some
- * other task of the execution is pushing right now is waited for, then mounted.
+ * other task of the execution is pushing right now is waited for, then mounted. Tasks that need the
+ * same blob in the same destination repository share one attempt: two mounts of one blob at once
+ * make distribution rewrite its link while a manifest PUT may be checking it.
  */
 async function copyBlob(job: BlobJob, blob: Descriptor): Promise<void> {
+  const { state, dstRepository } = job;
+  const key = `${dstRepository}@${blob.digest}`;
+  const shared = state.ensuring.get(key);
+  if (shared) {
+    const ok = await shared.then(
+      () => true,
+      () => false,
+    );
+    if (ok) {
+      job.progress.add(blob.size);
+      return;
+    }
+  }
+  const attempt = ensureBlob(job, blob);
+  state.ensuring.set(key, attempt);
+  try {
+    await attempt;
+  } finally {
+    if (state.ensuring.get(key) === attempt) state.ensuring.delete(key);
+  }
+}
+
+async function ensureBlob(job: BlobJob, blob: Descriptor): Promise<void> {
   const { state, signal, log, dstRepository } = job;
   const dst = state.destination;
   const pending = state.inflight.get(blob.digest);
@@ -54,7 +79,7 @@ async function copyBlob(job: BlobJob, blob: Descriptor): Promise<void> {
   const present = await dst.headBlob(dstRepository, blob.digest, signal);
   if (present !== undefined) {
     log.info(`blob ${blob.digest} (${present} bytes) is already in ${dstRepository}: skipped`);
-    state.blobHomes.set(blob.digest, dstRepository);
+    if (!state.blobHomes.has(blob.digest)) state.blobHomes.set(blob.digest, dstRepository);
     job.progress.add(blob.size);
     return;
   }
@@ -62,7 +87,6 @@ async function copyBlob(job: BlobJob, blob: Descriptor): Promise<void> {
   if (home !== undefined && home !== dstRepository) {
     if (await dst.mountBlob(dstRepository, blob.digest, home, signal)) {
       log.info(`blob ${blob.digest} (${blob.size} bytes) mounted from ${home}`);
-      state.blobHomes.set(blob.digest, dstRepository);
       job.progress.add(blob.size);
       return;
     }

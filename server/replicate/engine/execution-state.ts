@@ -26,6 +26,8 @@ export class ExecutionState {
   /** digest → a destination repository that has it (pushed or found by this execution). */
   readonly blobHomes = new Map<string, string>();
   readonly inflight = new Map<string, Promise<void>>();
+  /** `<destination repository>@<digest>` → the one attempt making that blob present there. */
+  readonly ensuring = new Map<string, Promise<void>>();
   readonly namespaces = new Map<string, Promise<void>>();
 
   constructor(
