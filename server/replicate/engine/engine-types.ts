@@ -33,6 +33,8 @@ export interface EngineTunables {
   referrerDepth: number;
   /** How often a blocked enumeration re-counts its execution's unfinished tasks. */
   backpressurePollMs: number;
+  /** Unfinished copy tasks a run keeps queued ahead (at least twice its policy's concurrency). */
+  queueAhead: number;
   /** The bandwidth throttle's clock (tests). */
   clock?: Clock;
 }
@@ -45,10 +47,11 @@ export const ENGINE_DEFAULTS: EngineTunables = {
   blobRetries: 5,
   taskMaxAttempts: 3,
   retryBaseMs: 2000,
-  copyConcurrency: 16,
+  copyConcurrency: 48,
   enumerateConcurrency: 4,
   referrerDepth: 3,
-  backpressurePollMs: 200,
+  backpressurePollMs: 1000,
+  queueAhead: 32,
 };
 
 export interface ReplicationEngineDeps {

@@ -27,7 +27,9 @@ export async function runEnumerate(
     ctx.log.info('deletions are replicated from deletion events only (as Harbor does), not by this run');
   }
   ctx.log.info(`enumerating the source of policy "${policy.name}" (${policy.filters.length} filters)`);
-  const batch = Math.max(1, policy.concurrency);
+  // Queued ahead of the copying: enough that a task finishing always finds the next one claimed,
+  // few enough that one run's waiting tasks do not hold every copy slot of the process.
+  const bound = Math.max(2 * policy.concurrency, tunables.queueAhead);
   let listed = 0;
   let queued = 0;
   // A re-run (after a crash or a transport failure) lists the source again, and the job system's
@@ -47,9 +49,12 @@ export async function runEnumerate(
         ctx.log.warn(`${artifact.repository} skipped: ${(err as Error).message}`);
       }
     }
-    for (let i = 0; i < tasks.length; i += batch) {
-      await roomFor(jobs, executionId, 2 * batch, ctx.signal, tunables.backpressurePollMs);
-      queued += await jobs.addTasks(executionId, tasks.slice(i, i + batch));
+    // Each wait fills the run up to the bound in one commit, not a few tasks per commit.
+    for (let i = 0; i < tasks.length;) {
+      const room = await roomFor(jobs, executionId, bound, ctx.signal, tunables.backpressurePollMs);
+      const slice = tasks.slice(i, i + room);
+      i += slice.length;
+      queued += await jobs.addTasks(executionId, slice);
     }
     ctx.log.info(`listed ${page.length} artifacts, ${tasks.length} selected (${listed} listed so far)`);
     ctx.progress(queued, queued);
@@ -71,16 +76,27 @@ async function queuedKeys(jobs: JobService, executionId: number): Promise<Set<st
 }
 
 /**
- * Waits until the execution has fewer than `bound` unfinished tasks besides this one. A task of the
- * execution ending wakes it at once (the job system's events); the poll is only the fallback, so
- * the queue refills at the pace tasks finish, not at the poll's.
+ * Waits until the execution has at most half of `bound` unfinished tasks besides this one, then
+ * says how many fit below `bound`: the run is refilled in batches, one commit each, rather than a
+ * task per finished task. Tasks of the execution ending (the job system's events) are counted as
+ * they come; the tables are counted again only once enough have ended, or after `pollMs` in case
+ * an event was missed.
  */
-async function roomFor(jobs: JobService, executionId: number, bound: number, signal: AbortSignal, pollMs: number) {
+async function roomFor(
+  jobs: JobService,
+  executionId: number,
+  bound: number,
+  signal: AbortSignal,
+  pollMs: number,
+): Promise<number> {
+  const low = Math.floor(bound / 2);
   for (;;) {
     const page = { page: 1, pageSize: 1 };
     const pending = (await jobs.listTasks({ executionId, status: 'Pending' }, page)).total;
     const running = (await jobs.listTasks({ executionId, status: 'Running' }, page)).total - 1;
-    if (pending + running < bound) return;
+    const unfinished = pending + running;
+    if (unfinished <= low) return bound - unfinished;
+    let awaited = unfinished - low;
     await new Promise<void>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
@@ -90,8 +106,10 @@ async function roomFor(jobs: JobService, executionId: number, bound: number, sig
       const timer = setTimeout(() => (done(), resolve()), pollMs);
       const unsubscribe = jobs.subscribe((event) => {
         if (event.kind === 'task' && event.task.executionId === executionId && FINAL.has(event.task.status)) {
-          done();
-          resolve();
+          if (--awaited <= 0) {
+            done();
+            resolve();
+          }
         }
       });
       const aborted = () => (done(), reject(signal.reason));
