@@ -131,3 +131,19 @@ export function matchesArtifact(filters: readonly ReplicationFilter[], artifact:
   }
   return true;
 }
+
+/**
+ * The literal start every `name` filter shares with the repositories it can match: the longest
+ * prefix before a glob character among the name filters (all of them must pass, so any one's prefix
+ * bounds the search). `library/**` → `library/`; `{a,b}/**` → ''.
+ */
+export function namePrefix(filters: readonly ReplicationFilter[]): string {
+  let best = '';
+  for (const f of filters) {
+    if (f.type !== 'name' || typeof f.value !== 'string') continue;
+    const stop = f.value.search(/[*?[{\\]/);
+    const literal = stop < 0 ? f.value : f.value.slice(0, stop);
+    if (literal.length > best.length) best = literal;
+  }
+  return best;
+}

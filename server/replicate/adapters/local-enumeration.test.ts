@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MediaTypes } from '../../core/media-types.js';
-import { namePrefix, resourceTypeOf } from './local-enumeration.js';
+import { namePrefix } from '../filters.js';
+import { resourceTypeOf } from './local-enumeration.js';
 
 describe('resourceTypeOf', () => {
   const CASES: [mediaType: string, artifactType: string | null, expected: 'image' | 'artifact'][] = [

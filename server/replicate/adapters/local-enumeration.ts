@@ -1,7 +1,7 @@
 import { MediaTypes, isIndexMediaType } from '../../core/media-types.js';
 import type { Filter } from '../../meta/list-query.js';
 import type { ArtifactWithTags, MetaStore } from '../../meta/meta-store.js';
-import { filterArtifactTags, matchesArtifact, matchesRepository, tagsRequired } from '../filters.js';
+import { filterArtifactTags, matchesArtifact, matchesRepository, namePrefix, tagsRequired } from '../filters.js';
 import type { ReplicationFilter, ResourceType, SourceArtifact } from '../replication-contract.js';
 
 /**
@@ -111,20 +111,4 @@ export function resourceTypeOf(mediaType: string, artifactType: string | null): 
   if (isIndexMediaType(mediaType))
     return artifactType === null || IMAGE_CONFIGS.has(artifactType) ? 'image' : 'artifact';
   return artifactType !== null && IMAGE_CONFIGS.has(artifactType) ? 'image' : 'artifact';
-}
-
-/**
- * The literal start every `name` filter shares with the repositories it can match: the longest
- * prefix before a glob character among the name filters (all of them must pass, so any one's prefix
- * bounds the search). `library/**` → `library/`; `{a,b}/**` → ''.
- */
-export function namePrefix(filters: readonly ReplicationFilter[]): string {
-  let best = '';
-  for (const f of filters) {
-    if (f.type !== 'name' || typeof f.value !== 'string') continue;
-    const stop = f.value.search(/[*?[{\\]/);
-    const literal = stop < 0 ? f.value : f.value.slice(0, stop);
-    if (literal.length > best.length) best = literal;
-  }
-  return best;
 }

@@ -128,18 +128,6 @@ export abstract class RemoteAdapter implements ReplicationAdapter {
   }
 }
 
-/** The name filters' shared literal start (`library/**` → `library/`): bounds what must be listed. */
-export function literalPrefix(filters: readonly ReplicationFilter[]): string {
-  let best = '';
-  for (const f of filters) {
-    if (f.type !== 'name' || typeof f.value !== 'string') continue;
-    const stop = f.value.search(/[*?[{\\]/);
-    const literal = stop < 0 ? f.value : f.value.slice(0, stop);
-    if (literal.length > best.length) best = literal;
-  }
-  return best;
-}
-
 export const TAG_BASED_FILTERS: AdapterInfo['supportedResourceFilters'] = [
   { type: 'name', style: 'input' },
   { type: 'tag', style: 'input' },

@@ -1,5 +1,6 @@
 import type { AdapterInfo, ReplicationFilter, SourceArtifact } from '../replication-contract.js';
-import { ALL_TRIGGERS, literalPrefix, RemoteAdapter, TAG_BASED_FILTERS } from './remote-adapter.js';
+import { namePrefix } from '../filters.js';
+import { ALL_TRIGGERS, RemoteAdapter, TAG_BASED_FILTERS } from './remote-adapter.js';
 
 /**
  * A CNCF distribution registry (`docker-registry`): repositories from `/v2/_catalog` page by page,
@@ -18,7 +19,7 @@ export class DockerRegistryAdapter extends RemoteAdapter {
   }
 
   enumerate(filters: readonly ReplicationFilter[], signal: AbortSignal): AsyncIterable<SourceArtifact[]> {
-    return this.tagsOf(this.catalogFrom(literalPrefix(filters), signal), filters, signal);
+    return this.tagsOf(this.catalogFrom(namePrefix(filters), signal), filters, signal);
   }
 
   /** The catalogue is sorted: start just before the filters' literal prefix and stop past it. */

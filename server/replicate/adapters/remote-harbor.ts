@@ -1,7 +1,8 @@
 import { isValidRepositoryName } from '../../core/names.js';
 import { filterArtifactTags, matchesArtifact, matchesRepository, tagsRequired } from '../filters.js';
 import type { AdapterInfo, ReplicationFilter, ResourceType, SourceArtifact } from '../replication-contract.js';
-import { ALL_TRIGGERS, literalPrefix, RemoteAdapter } from './remote-adapter.js';
+import { namePrefix } from '../filters.js';
+import { ALL_TRIGGERS, RemoteAdapter } from './remote-adapter.js';
 
 /**
  * A Harbor (or another Berth, whose `/api/v2.0` is Harbor's). Enumeration goes through the API,
@@ -43,7 +44,7 @@ export class HarborAdapter extends RemoteAdapter {
   }
 
   async *enumerate(filters: readonly ReplicationFilter[], signal: AbortSignal): AsyncIterable<SourceArtifact[]> {
-    const prefix = literalPrefix(filters);
+    const prefix = namePrefix(filters);
     const slash = prefix.indexOf('/');
     // A name filter that spells its project out (`library/**`) needs only that project.
     const projects: AsyncIterable<ProjectJson[]> | ProjectJson[][] =
