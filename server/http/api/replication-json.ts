@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { Unsupported } from '../../core/errors.js';
+import { Invalid, Unsupported } from '../../core/errors.js';
 import {
   LOCAL_REGISTRY_ID,
   type AdapterInfo,
@@ -9,6 +9,7 @@ import {
 } from '../../replicate/replication-contract.js';
 import type { ApiDeps } from './api-deps.js';
 import { ZERO_TIME, harborTime } from './json-shape.js';
+import { objectBody } from './scan-json.js';
 
 /**
  * What the replication routes share: the service (405 where it is not wired, as the scanner's and
@@ -151,4 +152,16 @@ export function idParam(raw: string): number | undefined {
   if (!/^\d{1,15}$/.test(raw)) return undefined;
   const id = Number(raw);
   return id > 0 ? id : undefined;
+}
+
+/** A registry reference: null/absent or `{id: 0}` is this Berth, else `{id: n}`. */
+export function registryRef(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return LOCAL_REGISTRY_ID;
+  const ref = objectBody(value, field);
+  if (ref.id === undefined || ref.id === null) return LOCAL_REGISTRY_ID;
+  if (typeof ref.id !== 'number' || !Number.isSafeInteger(ref.id) || ref.id < 0) {
+    throw new Invalid('NAME_INVALID', `${field}.id must be a registry id`);
+  }
+  return ref.id;
 }

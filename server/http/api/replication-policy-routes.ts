@@ -20,6 +20,7 @@ import {
   idParam,
   localRegistryJson,
   localUrl,
+  registryRef,
   replicationApi,
   toPolicyJson,
   toRegistryJson,
@@ -136,18 +137,6 @@ async function sidesOf(
   return (id) => byId.get(id) ?? null;
 }
 
-/** A registry reference: null/absent or `{id: 0}` is this Berth, else `{id: n}`. */
-function registryId(value: unknown, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (value === null) return LOCAL_REGISTRY_ID;
-  const ref = objectBody(value, field);
-  if (ref.id === undefined || ref.id === null) return LOCAL_REGISTRY_ID;
-  if (typeof ref.id !== 'number' || !Number.isSafeInteger(ref.id) || ref.id < 0) {
-    throw new Invalid('NAME_INVALID', `${field}.id must be a registry id`);
-  }
-  return ref.id;
-}
-
 /**
  * A ReplicationPolicy body as the service's input: fields left out keep `existing`'s values (on
  * update) or take the defaults; types are checked by the service.
@@ -175,8 +164,8 @@ function readPolicy(raw: unknown, existing?: ReplicationPolicy): NewPolicy {
   return {
     name: pick('name', base.name),
     description: pick('description', base.description),
-    srcRegistryId: registryId(body.src_registry, 'src_registry') ?? base.srcRegistryId,
-    destRegistryId: registryId(body.dest_registry, 'dest_registry') ?? base.destRegistryId,
+    srcRegistryId: registryRef(body.src_registry, 'src_registry') ?? base.srcRegistryId,
+    destRegistryId: registryRef(body.dest_registry, 'dest_registry') ?? base.destRegistryId,
     destNamespace: pick('dest_namespace', base.destNamespace),
     destNamespaceReplaceCount: pick('dest_namespace_replace_count', base.destNamespaceReplaceCount),
     trigger: body.trigger === undefined || body.trigger === null ? base.trigger : readTrigger(body.trigger),

@@ -5,7 +5,8 @@ import { LOCAL_REGISTRY_ID, type NewPolicy } from '../../replicate/replication-c
 import type { ApiRouteModule } from './api-plugin.js';
 import { requireSystem } from './guards.js';
 import type { RawQuery } from './harbor-query.js';
-import { replicationApi } from './replication-json.js';
+import { registryRef, replicationApi } from './replication-json.js';
+import { objectBody } from './scan-json.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -52,10 +53,7 @@ function readLimit(raw: string | string[] | undefined): number {
 
 /** What a preview needs of a policy body: its sides, filters and destination naming (checked here). */
 function readPreviewPolicy(raw: unknown): NewPolicy {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new Invalid('NAME_INVALID', 'the request body (ReplicationPolicy) must be a JSON object');
-  }
-  const body = raw as Record<string, unknown>;
+  const body = objectBody(raw, 'the request body (ReplicationPolicy)');
   const namespace = body.dest_namespace ?? '';
   if (typeof namespace !== 'string') throw new Invalid('NAME_INVALID', 'dest_namespace must be a string');
   const count = body.dest_namespace_replace_count ?? POLICY_DEFAULTS.destNamespaceReplaceCount;
@@ -66,21 +64,11 @@ function readPreviewPolicy(raw: unknown): NewPolicy {
     ...POLICY_DEFAULTS,
     name: typeof body.name === 'string' ? body.name : '',
     description: '',
-    srcRegistryId: side(body.src_registry, 'src_registry'),
-    destRegistryId: side(body.dest_registry, 'dest_registry'),
+    srcRegistryId: registryRef(body.src_registry, 'src_registry') ?? LOCAL_REGISTRY_ID,
+    destRegistryId: registryRef(body.dest_registry, 'dest_registry') ?? LOCAL_REGISTRY_ID,
     destNamespace: namespace,
     destNamespaceReplaceCount: count,
     trigger: { type: 'manual' },
     filters: validateFilters(body.filters ?? []),
   };
-}
-
-function side(raw: unknown, name: string): number {
-  if (raw === undefined || raw === null) return LOCAL_REGISTRY_ID;
-  const id = typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).id : undefined;
-  if (id === undefined || id === null) return LOCAL_REGISTRY_ID;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
-    throw new Invalid('NAME_INVALID', `${name}.id must be a registry id (0 for this registry)`);
-  }
-  return id;
 }
