@@ -1,4 +1,5 @@
 import type { Actor, EventBus } from '../core/events.js';
+import { forEachLimited } from '../core/concurrency.js';
 import { NotFound } from '../core/errors.js';
 import type { TaskContext } from '../jobs/job-types.js';
 import type { GcBlob } from '../meta/gc-types.js';
@@ -298,18 +299,23 @@ async function deleteClaimed(
 ) {
   const gone: GcBlob[] = [];
   try {
-    await inParallel(blobs, workers * DELETES_PER_WORKER, ctx.signal, async (blob) => {
-      try {
-        await deps.blobs.delete(blob.digest);
-      } catch (err) {
-        // Already gone: an interrupted run deleted the file but not the row.
-        if (!(err instanceof NotFound)) {
-          ctx.log.warn(`failed to delete blob ${blob.digest} from storage (kept for the next run): ${String(err)}`);
-          return;
+    await forEachLimited(
+      blobs,
+      workers * DELETES_PER_WORKER,
+      async (blob) => {
+        try {
+          await deps.blobs.delete(blob.digest);
+        } catch (err) {
+          // Already gone: an interrupted run deleted the file but not the row.
+          if (!(err instanceof NotFound)) {
+            ctx.log.warn(`failed to delete blob ${blob.digest} from storage (kept for the next run): ${String(err)}`);
+            return;
+          }
         }
-      }
-      gone.push(blob);
-    });
+        gone.push(blob);
+      },
+      ctx.signal,
+    );
   } finally {
     // Also after a stop: the files already deleted must not keep rows that say they exist.
     await deps.meta.gc.forgetMany(gone.map((b) => b.digest));
@@ -319,17 +325,4 @@ async function deleteClaimed(
       ctx.log.info(`delete blob from storage: ${blob.digest} (${formatBytes(blob.size)})`);
     }
   }
-}
-
-/** Runs `work` over `items` with at most `workers` at a time; stops taking items once aborted. */
-async function inParallel<T>(items: T[], workers: number, signal: AbortSignal, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      signal.throwIfAborted();
-      const item = items[next++]!;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(workers, items.length) }, worker));
 }

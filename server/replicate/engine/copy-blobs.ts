@@ -3,7 +3,7 @@ import type { Descriptor } from '../../core/manifest.js';
 import type { TaskLog } from '../../jobs/job-types.js';
 import type { EngineTunables } from './engine-types.js';
 import type { ExecutionState } from './execution-state.js';
-import { forEachLimited } from './semaphore.js';
+import { forEachLimited } from '../../core/concurrency.js';
 
 /** Bytes of a task: everything its artifacts need at the destination, and what is there already. */
 export class ByteProgress {

@@ -50,21 +50,3 @@ export class Semaphore {
     };
   }
 }
-
-/** Runs `work` over `items` with at most `limit` at once; the first failure rejects (the rest still settle). */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const errors: unknown[] = [];
-  const lane = async () => {
-    while (next < items.length && errors.length === 0) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (err) {
-        errors.push(err);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, lane));
-  if (errors.length > 0) throw errors[0];
-}
