@@ -3,6 +3,7 @@ import type { Execution, JobService, JobStatus, Task, TaskFilter, Trigger } from
 import { resourceName, taskParams } from '../../replicate/engine/engine-types.js';
 import { REPLICATION_JOB_TYPES, REPLICATION_VENDOR } from '../../replicate/replication-contract.js';
 import type { ApiDeps } from './api-deps.js';
+import { pathId } from './artifact-access.js';
 import type { ApiRouteModule } from './api-plugin.js';
 import { requireSystem } from './guards.js';
 import { parsePaging, type RawQuery } from './harbor-query.js';
@@ -56,7 +57,7 @@ export const replicationExecutionRoutes: ApiRouteModule = (app, deps) => {
     const trigger = one(q.trigger);
     const filter = {
       vendorType: REPLICATION_VENDOR,
-      ...(policyId ? { vendorId: queryId(policyId, 'policy_id') } : {}),
+      ...(policyId ? { vendorId: pathId(policyId, 'policy_id') } : {}),
       ...(status ? { status: lookup(STATUS_QUERY, status, 'status') } : {}),
       ...(trigger ? { trigger: lookup(TRIGGER_QUERY, trigger, 'trigger') } : {}),
     };
@@ -208,12 +209,6 @@ function safeParams(t: Task) {
 function one(v: string | string[] | undefined): string | undefined {
   const s = Array.isArray(v) ? v[0] : v;
   return s === undefined || s.trim() === '' ? undefined : s.trim();
-}
-
-function queryId(raw: string, name: string): number {
-  const id = idParam(raw);
-  if (id === undefined) throw new Invalid('NAME_INVALID', `${name} must be a positive integer`);
-  return id;
 }
 
 function lookup<T>(table: Record<string, T>, value: string, name: string): T {
